@@ -1,6 +1,8 @@
-/* Search on demand: download the search index and worker only when a visitor
- * starts to search.
+/* Requests a visitor does not need, held back or skipped.  Loaded before
+ * Material's bundle.
  *
+ * 1. Search on demand: the search index and worker download only when a
+ *    visitor starts to search.
  * Material for MkDocs fetches search/search_index.json (both languages, the
  * largest file of the site) and starts its search worker on every page load.
  * Most visitors never search, and many read on slow, metered mobile data, so
@@ -9,11 +11,20 @@
  *  - the XMLHttpRequest for the index is sent only then;
  *  - the search worker is a stand-in that queues messages and starts the real
  *    worker only then.
- * Nothing else changes: the same index, worker and results as stock Material. */
+ *    Nothing else changes: the same index, worker and results as stock Material.
+ *
+ * 2. No sitemap lookups.  Material fetches "<alternate page>/sitemap.xml" for
+ *    every hreflang alternate, to map the current page into another version
+ *    (and a sitemap for instant navigation, which this site does not use).
+ *    With mkdocs-static-i18n each alternate already is the same page in the
+ *    other language, and those addresses mostly do not exist (wasted
+ *    requests answered with the 404 page).  Such a request is never sent;
+ *    Material then follows the language link as it is. */
 (function () {
   "use strict";
   var INDEX = /\/search\/search_index\.json$/;
   var WORKER = /\/workers\/search\.[0-9a-f]+\.min\.js$/;
+  var SITEMAP = /\/sitemap\.xml$/;
   var open = false;
   var waiting = [];
 
@@ -30,11 +41,14 @@
   var xhrOpen = XMLHttpRequest.prototype.open;
   var xhrSend = XMLHttpRequest.prototype.send;
   XMLHttpRequest.prototype.open = function (method, url) {
-    this.__ihcDeferred = INDEX.test(String(url).split("?")[0]);
+    var path = new URL(String(url), location.href).pathname;
+    this.__ihcDeferred = INDEX.test(path);
+    this.__ihcSkipped = SITEMAP.test(path);
     return xhrOpen.apply(this, arguments);
   };
   XMLHttpRequest.prototype.send = function () {
     var xhr = this, args = arguments;
+    if (xhr.__ihcSkipped) return;  // never answered; Material falls back to the plain link
     if (!xhr.__ihcDeferred) return xhrSend.apply(xhr, args);
     whenOpen(function () { xhrSend.apply(xhr, args); });
   };
