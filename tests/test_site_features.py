@@ -87,3 +87,13 @@ def test_theme_fonts_are_off_and_khmer_font_is_bundled(site):
     assert mkdocs_config()["theme"]["font"] is False
     fonts = sorted(p.name for p in (site / "assets" / "fonts").glob("*.woff2"))
     assert fonts == ["noto-sans-khmer-khmer-400-normal.woff2", "noto-sans-khmer-khmer-700-normal.woff2"]
+
+
+@pytest.mark.parametrize("path", nav_pages())
+def test_khmer_text_has_no_line_break_spaces(site, path):
+    """A source line break inside a Khmer sentence must not become a space
+    (Khmer uses spaces only between phrases)."""
+    soup = BeautifulSoup(built_html(site, path, "km").read_text(encoding="utf-8"), "html.parser")
+    for block in soup.select("article p, article li, article td"):
+        for text in block.find_all(string=True):
+            assert not re.search(r"[\u1780-\u17ff]\s*\n\s*[\u1780-\u17ff]", text), f"{path}: {text[:80]!r}"
