@@ -70,10 +70,11 @@ def khmer_share(text: str) -> float:
     return khmer / (khmer + latin) if khmer + latin else 0.0
 
 
-def build_site(destination: Path) -> subprocess.CompletedProcess:
+def build_site(destination: Path, config: Path | None = None) -> subprocess.CompletedProcess:
     """`mkdocs build --strict` into destination, as the README's commands do."""
+    config_file = ["--config-file", str(config)] if config else []
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(destination)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(destination), *config_file],
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
 

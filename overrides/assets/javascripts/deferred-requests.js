@@ -44,7 +44,9 @@
     var path = new URL(String(url), location.href).pathname;
     this.__ihcDeferred = INDEX.test(path);
     this.__ihcSkipped = SITEMAP.test(path);
-    return xhrOpen.apply(this, arguments);
+    var args = Array.prototype.slice.call(arguments);
+    if (this.__ihcDeferred && window.ihcSearch) args[1] = window.ihcSearch.indexUrl(url);  // khmer-search.js
+    return xhrOpen.apply(this, args);
   };
   XMLHttpRequest.prototype.send = function () {
     var xhr = this, args = arguments;
@@ -66,7 +68,8 @@
       };
       stand.terminate = function () { if (real) real.terminate(); };
       whenOpen(function () {
-        real = new RealWorker(url, options);
+        var script = window.ihcSearch ? window.ihcSearch.workerUrl(url) : url;  // khmer-search.js
+        real = new RealWorker(script, options);
         real.addEventListener("message", function (event) {
           stand.dispatchEvent(new MessageEvent("message", { data: event.data }));
         });

@@ -1,0 +1,92 @@
+/* Material's search worker, with Khmer queries split into the index's words.
+ *
+ * Loaded instead of Material's worker (khmer-search.js names it, with
+ * Material's worker address in ?material=), this script imports Material's
+ * worker and passes every message on to it, except that a query's runs of
+ * Khmer are first split into words.
+ *
+ * Why not just Intl.Segmenter('km')?  The index was split at build time by
+ * ICU (hooks/khmer_search_index.py), but browsers ship their own ICU builds
+ * and dictionaries, which split some Khmer words differently (Chromium: for
+ * example អ្នកជិតខាង as អ្នក|ជិត|ខាង, where ICU 78 keeps one word).  A query
+ * split differently from the index finds nothing.  So the query is split
+ * against the index's own vocabulary: the fewest known words that cover it,
+ * cutting only between Khmer character clusters; a part no known word covers
+ * keeps Intl.Segmenter's word boundaries (or stays whole without it).
+ */
+(function () {
+  "use strict";
+  var SETUP = 0, QUERY = 2;  // Material's SearchMessageType
+  var KHMER_RUN = /[\u1780-\u17ff\u19e0-\u19ff]+/g;
+  var KHMER_WORD = /^[\u1780-\u17ff\u19e0-\u19ff]+$/;
+  var DEPENDENT = /[\u17b6-\u17d3\u17dd]/;  // vowel signs, signs and the coeng
+  var LONGEST_WORD = 40;
+  var vocabulary = new Set();
+  var segmenter = null;
+  try { segmenter = new Intl.Segmenter("km", { granularity: "word" }); } catch (error) { segmenter = null; }
+
+  /* Learn the Khmer words of the index from the setup message. */
+  function learn(index) {
+    var separator = new RegExp(index.config.separator, "g");
+    index.docs.forEach(function (doc) {
+      [doc.title, doc.text].forEach(function (field) {
+        String(field || "").replace(/<[^>]*>/g, " ").split(separator).forEach(function (token) {
+          if (KHMER_WORD.test(token)) vocabulary.add(token);
+        });
+      });
+    });
+  }
+
+  /* Positions between Khmer character clusters, where a word may end. */
+  function clusterCuts(run) {
+    var cuts = [0];
+    for (var k = 1; k < run.length; k++)
+      if (!DEPENDENT.test(run[k]) && run[k - 1] !== "\u17d2") cuts.push(k);
+    cuts.push(run.length);
+    return cuts;
+  }
+
+  /* Fewest known words covering the run; unknown parts cost far more. */
+  function splitRun(run) {
+    var cuts = clusterCuts(run), n = run.length;
+    var icuEnd = {};
+    if (segmenter) for (var part of segmenter.segment(run)) icuEnd[part.index] = part.index + part.segment.length;
+    var cost = {}, back = {};
+    cost[0] = 0;
+    function relax(i, j, price) {
+      if (cost[j] === undefined || cost[i] + price < cost[j]) { cost[j] = cost[i] + price; back[j] = i; }
+    }
+    for (var a = 0; a < cuts.length; a++) {
+      var i = cuts[a];
+      if (cost[i] === undefined) continue;
+      for (var b = a + 1; b < cuts.length && cuts[b] - i <= LONGEST_WORD; b++)
+        if (vocabulary.has(run.slice(i, cuts[b]))) relax(i, cuts[b], 1);
+      var end = icuEnd[i] && cuts.indexOf(icuEnd[i]) >= 0 ? icuEnd[i] : (segmenter ? cuts[a + 1] : n);
+      if (end !== undefined && end > i) relax(i, end, 100);
+    }
+    var words = [];
+    for (var j = n; j > 0; j = back[j]) words.unshift(run.slice(back[j], j));
+    return words;
+  }
+
+  function splitQuery(query) {
+    return String(query).replace(KHMER_RUN, function (run) { return splitRun(run).join(" "); });
+  }
+
+  /* Stand between Material's message handler and the page. */
+  var handlers = [];
+  var addEventListener = self.addEventListener.bind(self);
+  self.addEventListener = function (type, listener, options) {
+    if (type === "message") handlers.push(listener); else addEventListener(type, listener, options);
+  };
+  importScripts(new URL(location.href).searchParams.get("material"));
+  self.addEventListener = addEventListener;
+  addEventListener("message", function (event) {
+    var message = event.data;
+    if (message && message.type === SETUP) learn(message.data);
+    if (message && message.type === QUERY) message = { type: QUERY, data: splitQuery(message.data) };
+    var forwarded = new MessageEvent("message", { data: message });
+    handlers.forEach(function (handler) { handler(forwarded); });
+  });
+  self.ihcSplitQuery = splitQuery;  // for tests and the benchmark
+})();

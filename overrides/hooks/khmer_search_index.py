@@ -1,0 +1,76 @@
+"""Make the search index find Khmer words, and give each language its own index.
+
+Khmer is written without spaces between words, so Material's search would
+index a whole phrase as one token and find a word only at the start of a
+phrase.  After the build (and after mkdocs-static-i18n has merged both
+languages into search/search_index.json) this hook:
+
+1. splits every run of Khmer text in the index into words with ICU's word
+   break iterator (the same algorithm as the browser's Intl.Segmenter('km'),
+   which splits the visitor's query) and joins the words with U+200B, which is
+   in the search separator in mkdocs.yml, so each word becomes a token;
+2. writes search/search_index.<lang>.json per language beside the merged
+   index; assets/javascripts/khmer-search.js makes each page load its own
+   language's index, so results are in the page's language and the download
+   is about half.
+
+The rendered pages are not changed: only the index is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import icu
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import event_priority
+
+ZWSP = "\u200b"
+KHMER_RUN = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]+")
+LANGUAGE_PREFIX = re.compile(r"^([a-z]{2})/")
+DEFAULT_LANGUAGE = "en"
+
+_breaker = icu.BreakIterator.createWordInstance(icu.Locale("km"))
+
+
+def khmer_words(run: str) -> list[str]:
+    """ICU's word segmentation of a run of Khmer text."""
+    _breaker.setText(run)
+    bounds = [0, *_breaker]
+    return [run[start:end] for start, end in zip(bounds, bounds[1:]) if run[start:end]]
+
+
+def segment(text: str) -> str:
+    """Text with each Khmer run split into words joined by U+200B (idempotent)."""
+    return KHMER_RUN.sub(lambda match: ZWSP.join(khmer_words(match.group())), text)
+
+
+def language_of(location: str) -> str:
+    match = LANGUAGE_PREFIX.match(location)
+    return match.group(1) if match else DEFAULT_LANGUAGE
+
+
+def rewrite_index(search_dir: Path) -> None:
+    merged = search_dir / "search_index.json"
+    index = json.loads(merged.read_text(encoding="utf-8"))
+    for doc in index["docs"]:
+        for field in ("title", "text"):
+            if field in doc:
+                doc[field] = segment(doc[field])
+    merged.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    languages = sorted({language_of(doc["location"]) for doc in index["docs"]})
+    for language in languages:
+        part = {**index, "docs": [d for d in index["docs"] if language_of(d["location"]) == language]}
+        (search_dir / f"search_index.{language}.json").write_text(
+            json.dumps(part, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
+
+
+# After mkdocs-static-i18n (-100) has written the merged index of all languages.
+@event_priority(-200)
+def on_post_build(config: MkDocsConfig) -> None:
+    search_dir = Path(config.site_dir) / "search"
+    if (search_dir / "search_index.json").exists():
+        rewrite_index(search_dir)

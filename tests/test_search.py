@@ -1,0 +1,78 @@
+"""Search finds Khmer words in the middle of sentences, several Khmer words
+typed without spaces, and English words; results stay in the page's language.
+Every query of tests/search_queries.yml, typed into the real search box."""
+
+from __future__ import annotations
+
+import pytest
+
+from search_helpers import found, open_search, query_set, search
+from site_helpers import LANGUAGES
+
+QUERIES = query_set()
+
+
+def test_query_set_is_large_enough():
+    assert len(QUERIES["km"]) >= 60 and len(QUERIES["en"]) >= 20
+    kinds = {item["kind"] for item in QUERIES["km"]}
+    assert {"word", "phrase", "title"} <= kinds
+
+
+@pytest.fixture(scope="module")
+def search_page(browser, base_url):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_query_finds_its_page_in_the_top_ten(search_page, base_url, language):
+    open_search(search_page, base_url, language)
+    misses = []
+    for item in QUERIES[language]:
+        results = search(search_page, base_url, item["query"])
+        if not found(base_url, language, item["expect"], results):
+            misses.append((item["query"], item["expect"], results[:3]))
+    assert misses == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_results_are_in_the_language_of_the_page(search_page, base_url, language):
+    open_search(search_page, base_url, language)
+    # Names that appear on pages of both languages.
+    for query in ("APLE", "INHOPE", "Take It Down"):
+        results = search(search_page, base_url, query)
+        assert results, query
+        khmer = [url for url in results if "/km/" in url]
+        assert len(khmer) == (len(results) if language == "km" else 0), (query, results)
+
+
+def test_result_excerpt_is_readable_khmer(search_page, base_url):
+    open_search(search_page, base_url, "km")
+    search(search_page, base_url, "សិង្ហបុរី")
+    excerpt = search_page.locator(".md-search-result__item p").first.inner_text()
+    assert "សិង្ហបុរី" in excerpt.replace("\u200b", "")
+    # The matched word is highlighted as a whole word.
+    assert search_page.locator(".md-search-result__item mark").first.inner_text() == "សិង្ហបុរី"
+
+
+def test_khmer_query_of_several_words_without_spaces(search_page, base_url):
+    open_search(search_page, base_url, "km")
+    results = search(search_page, base_url, "កិច្ចព្រមព្រៀងគ្រួសារ")
+    assert results[0].endswith("/km/resources/family-agreement/")
+
+
+def test_single_words_still_found_without_intl_segmenter(browser, base_url, site):
+    """Browsers without Intl.Segmenter: the worker runs without it."""
+    worker = (site / "assets" / "javascripts" / "khmer-search-worker.js").read_text(encoding="utf-8")
+    context = browser.new_context()
+    context.route("**/khmer-search-worker.js*", lambda route: route.fulfill(
+        content_type="text/javascript", body="delete Intl.Segmenter;\n" + worker))
+    page = context.new_page()
+    open_search(page, base_url, "km")
+    words = [item for item in QUERIES["km"] if item["kind"] == "word"][:12]
+    misses = [item["query"] for item in words
+              if not found(base_url, "km", item["expect"], search(page, base_url, item["query"]))]
+    context.close()
+    assert misses == []
