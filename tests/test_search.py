@@ -76,3 +76,11 @@ def test_single_words_still_found_without_intl_segmenter(browser, base_url, site
               if not found(base_url, "km", item["expect"], search(page, base_url, item["query"]))]
     context.close()
     assert misses == []
+
+
+def test_subscript_da_and_ta_are_the_same_letter_to_search(search_page, base_url):
+    # ម្ដង and ម្តង look identical; writers and readers type either.
+    open_search(search_page, base_url, "km")
+    with_da = search(search_page, base_url, "ផ្ដល់")
+    with_ta = search(search_page, base_url, "ផ្តល់")
+    assert with_da and with_da == with_ta

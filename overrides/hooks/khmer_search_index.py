@@ -5,7 +5,8 @@ index a whole phrase as one token and find a word only at the start of a
 phrase.  After the build (and after mkdocs-static-i18n has merged both
 languages into search/search_index.json) this hook:
 
-1. splits every run of Khmer text in the index into words with ICU's word
+1. writes subscript DA as subscript TA (the two look alike; writers use both),
+   then splits every run of Khmer text in the index into words with ICU's word
    break iterator (the same algorithm as the browser's Intl.Segmenter('km'),
    which splits the visitor's query) and joins the words with U+200B, which is
    in the search separator in mkdocs.yml, so each word becomes a token;
@@ -42,8 +43,14 @@ def khmer_words(run: str) -> list[str]:
     return [run[start:end] for start, end in zip(bounds, bounds[1:]) if run[start:end]]
 
 
+# Subscript DA and subscript TA look the same and writers use both (ម្ដង, ម្តង):
+# search treats them as one, here and in khmer-search-worker.js.
+SUBSCRIPT_DA, SUBSCRIPT_TA = "\u17d2\u178a", "\u17d2\u178f"
+
+
 def segment(text: str) -> str:
     """Text with each Khmer run split into words joined by U+200B (idempotent)."""
+    text = text.replace(SUBSCRIPT_DA, SUBSCRIPT_TA)
     return KHMER_RUN.sub(lambda match: ZWSP.join(khmer_words(match.group())), text)
 
 

@@ -69,8 +69,9 @@
     return words;
   }
 
+  /* Subscript DA and TA look alike; the index has TA only (hooks/khmer_search_index.py). */
   function splitQuery(query) {
-    return String(query).replace(KHMER_RUN, function (run) { return splitRun(run).join(" "); });
+    return String(query).replace(/\u17d2\u178a/g, "\u17d2\u178f").replace(KHMER_RUN, function (run) { return splitRun(run).join(" "); });
   }
 
   /* Stand between Material's message handler and the page. */
