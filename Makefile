@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build benchmark system-deps clean
+.PHONY: serve endpoint test build benchmark system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,10 +24,19 @@ serve: $(VENV)/.installed
 	@echo "Serving the site at http://127.0.0.1:$(PORT)/ (Khmer: http://127.0.0.1:$(PORT)/km/)"
 	$(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:$(PORT)
 
+# Debian's chromium (browser tests) and PostgreSQL (the storage tests run
+# against a real server, which the tests start themselves).
+SYSTEM_PACKAGES := chromium postgresql
+
+# The report endpoint alone, under gunicorn, SQLite in ./instance.
+endpoint: $(VENV)/.installed
+	REPORT_INSTANCE_PATH=$(CURDIR)/instance $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 'report_endpoint:create_app()'
+
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 test: $(VENV)/.installed system-deps
 	$(VENV)/bin/pytest

@@ -1,0 +1,59 @@
+"""The report endpoint of Internet Hotline Cambodia: URL reports in, 8-digit
+references out, status checks, and the analysts' command line.
+
+    flask --app report_endpoint run        # a local server
+    flask --app report_endpoint queue      # analyst commands: see cli.py
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import api, cli, db, errors, i18n, security, web
+from .config import DEFAULTS, from_environment, instance_secrets
+from .ratelimit import RateLimiter
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The app, configured from defaults, instance secrets, REPORT_* variables
+    and (for tests) test_config, in that order of precedence (last wins)."""
+    instance = os.environ.get("REPORT_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    os.chmod(app.instance_path, 0o700)
+
+    app.config.update(DEFAULTS)
+    app.config.update(instance_secrets(Path(app.instance_path)))
+    app.config.update(from_environment())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'reports.sqlite3'}"
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
+
+    # First of all: refuse multipart and other unaccepted bodies before CSRF
+    # or anything else reads them.
+    errors.init_app(app)
+    app.extensions["csrf"] = CSRFProtect(app)
+    app.extensions["rate_limiters"] = {
+        kind: RateLimiter(app.config["CLIENT_KEY"], app.config[f"{kind.upper()}_LIMIT_PER_CLIENT"],
+                          app.config[f"{kind.upper()}_LIMIT_OVERALL"], app.config["RATE_LIMIT_MAX_CLIENTS"])
+        for kind in ("report", "status")
+    }
+    # werkzeug's request log names the client address: never written.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    i18n.init_app(app)
+    db.init_app(app)
+    security.init_app(app)
+    web.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
+    return app

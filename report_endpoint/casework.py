@@ -1,0 +1,168 @@
+"""The analysts' work on reports.  Every change is written to the audit trail
+in the same transaction as the change itself."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+from sqlalchemy import case, delete, select, update
+
+from . import db
+from .crypto import decrypt_contact
+from .models import AuditEvent, Notice, Report, ReportedUrl, utcnow
+from .stages import ASSESSMENTS, INTERNAL_STAGES, NOTICE_RECIPIENTS
+
+
+class CaseworkError(ValueError):
+    """A request an analyst made that cannot be done, with the reason."""
+
+
+def _audit(actor: str, action: str, reference: str | None, **detail) -> None:
+    db.session().add(AuditEvent(actor=actor, action=action, reference=reference,
+                                detail=json.dumps(detail, ensure_ascii=False) if detail else None, at=utcnow()))
+
+
+def find(reference: str) -> Report:
+    report = db.session().scalar(select(Report).where(Report.reference == reference))
+    if report is None:
+        raise CaseworkError(f"no report with reference {reference}")
+    return report
+
+
+def _url(report: Report, number: int) -> ReportedUrl:
+    if not 1 <= number <= len(report.urls):
+        raise CaseworkError(f"report {report.reference} has URLs 1 to {len(report.urls)}, not {number}")
+    return report.urls[number - 1]
+
+
+def queue() -> list[Report]:
+    """Open reports: a child possibly in danger first, then oldest first."""
+    return list(db.session().scalars(
+        select(Report).where(Report.stage != "closed")
+        .order_by(case((Report.urgent, 0), else_=1), Report.created_at, Report.id)))
+
+
+def describe(report: Report, with_contact: bool = False) -> dict:
+    data = {
+        "reference": report.reference,
+        "created_at": report.created_at.isoformat(timespec="seconds"),
+        "seen_on": report.seen_on,
+        "urgent": report.urgent,
+        "anonymous": report.anonymous,
+        "stage": report.stage,
+        "stage_changed_at": report.stage_changed_at.isoformat(timespec="seconds"),
+        "description": report.description,
+        "urls": [{
+            "number": i, "url": u.url, "known_before": u.known_before, "assessment": u.assessment,
+            "removed_at": u.removed_at.isoformat(timespec="seconds") if u.removed_at else None,
+            "notices": [{"recipient": n.recipient, "sent_at": n.sent_at.isoformat(timespec="seconds"), "note": n.note}
+                        for n in u.notices],
+        } for i, u in enumerate(report.urls, 1)],
+    }
+    if with_contact and report.contact:
+        data["contact"] = decrypt_contact(report.contact)
+    return data
+
+
+def view(reference: str, actor: str, with_contact: bool = False) -> dict:
+    report = find(reference)
+    if with_contact:
+        _audit(actor, "view_contact", reference)  # reading contact details is recorded
+        db.session().commit()
+    return describe(report, with_contact)
+
+
+def assess(reference: str, number: int, assessment: str, actor: str) -> None:
+    if assessment not in ASSESSMENTS:
+        raise CaseworkError(f"assessment must be one of {', '.join(ASSESSMENTS)}")
+    report = find(reference)
+    url = _url(report, number)
+    url.assessment, url.assessed_at = assessment, utcnow()
+    _audit(actor, "assess", reference, url=number, assessment=assessment)
+    db.session().commit()
+
+
+def notify(reference: str, number: int, recipient: str, actor: str, note: str | None = None) -> None:
+    if recipient not in NOTICE_RECIPIENTS:
+        raise CaseworkError(f"recipient must be one of {', '.join(NOTICE_RECIPIENTS)}")
+    report = find(reference)
+    _url(report, number).notices.append(Notice(recipient=recipient, note=note, sent_at=utcnow()))
+    _audit(actor, "notify", reference, url=number, recipient=recipient)
+    db.session().commit()
+
+
+def mark_removed(reference: str, number: int, actor: str) -> None:
+    report = find(reference)
+    _url(report, number).removed_at = utcnow()
+    _audit(actor, "removed", reference, url=number)
+    db.session().commit()
+
+
+def move(reference: str, stage: str, actor: str) -> None:
+    if stage not in INTERNAL_STAGES:
+        raise CaseworkError(f"stage must be one of {', '.join(INTERNAL_STAGES)}")
+    report = find(reference)
+    previous = report.stage
+    report.stage, report.stage_changed_at = stage, utcnow()
+    _audit(actor, "stage", reference, previous=previous, stage=stage)
+    db.session().commit()
+
+
+EXPORT_FIELDS = ("reference", "created_at", "seen_on", "urgent", "stage", "url_number", "url", "assessment", "removed_at")
+
+
+def export_rows(since: dt.datetime | None = None) -> list[dict]:
+    """One row per reported URL, for entry into ICCAM.  No contact details."""
+    statement = select(Report).order_by(Report.created_at, Report.id)
+    if since:
+        statement = statement.where(Report.created_at >= since)
+    rows = []
+    for report in db.session().scalars(statement):
+        for i, url in enumerate(report.urls, 1):
+            rows.append({
+                "reference": report.reference, "created_at": report.created_at.isoformat(timespec="seconds"),
+                "seen_on": report.seen_on, "urgent": report.urgent, "stage": report.stage, "url_number": i,
+                "url": url.url, "assessment": url.assessment or "",
+                "removed_at": url.removed_at.isoformat(timespec="seconds") if url.removed_at else "",
+            })
+    return rows
+
+
+def export(fmt: str, actor: str, since: dt.datetime | None = None) -> str:
+    rows = export_rows(since)
+    _audit(actor, "export", None, format=fmt, rows=len(rows))
+    db.session().commit()
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_FIELDS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def purge(actor: str, report_days: int, contact_days: int, now: dt.datetime | None = None) -> dict:
+    """Delete reports older than report_days and contact details older than
+    contact_days.  Deletion is real: the rows are gone (SQLite then vacuums)."""
+    now = now or utcnow()
+    session = db.session()
+    report_cutoff = now - dt.timedelta(days=report_days)
+    contact_cutoff = now - dt.timedelta(days=contact_days)
+    old = list(session.scalars(select(Report.id).where(Report.created_at < report_cutoff)))
+    if old:
+        url_ids = select(ReportedUrl.id).where(ReportedUrl.report_id.in_(old))
+        session.execute(delete(Notice).where(Notice.url_id.in_(url_ids)))
+        session.execute(delete(ReportedUrl).where(ReportedUrl.report_id.in_(old)))
+        session.execute(delete(Report).where(Report.id.in_(old)))
+    cleared = session.execute(
+        update(Report).where(Report.contact.is_not(None), Report.created_at < contact_cutoff).values(contact=None)
+    ).rowcount
+    _audit(actor, "purge", None, reports=len(old), contacts=cleared, report_days=report_days, contact_days=contact_days)
+    session.commit()
+    if session.bind.dialect.name == "sqlite":
+        with session.bind.connect() as connection:
+            connection.exec_driver_sql("VACUUM")  # leave no deleted text in free pages
+    return {"reports_deleted": len(old), "contacts_deleted": cleared}

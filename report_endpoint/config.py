@@ -1,0 +1,100 @@
+"""Configuration: safe defaults in code, secrets generated on first run in the
+instance folder, and overrides from environment variables named REPORT_<KEY>.
+
+Why each default exists is said beside it.  Nothing here needs setting for a
+local run: the database is a SQLite file in the instance folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+
+ENV_PREFIX = "REPORT_"
+
+DEFAULTS = {
+    # Filled in from the instance folder when not given.
+    "DATABASE_URL": None,
+    # A report is a few URLs and a short note: 64 KiB is plenty, and refusing
+    # larger bodies early keeps floods cheap.
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_URLS": 20,
+    "MAX_URL_LENGTH": 2048,
+    "MAX_DESCRIPTION_LENGTH": 2000,
+    "MAX_CONTACT_LENGTH": 200,
+    # Rate limits: (requests, seconds), per client and for everyone together.
+    "REPORT_LIMIT_PER_CLIENT": (10, 600),
+    "REPORT_LIMIT_OVERALL": (600, 60),
+    "STATUS_LIMIT_PER_CLIENT": (30, 60),
+    "STATUS_LIMIT_OVERALL": (3000, 60),
+    # How many clients the in-memory limiter tracks before it forgets the oldest.
+    "RATE_LIMIT_MAX_CLIENTS": 100_000,
+    # Behind nginx, the client is the last address nginx appends; 0 = no proxy.
+    "TRUSTED_PROXIES": 0,
+    # Days after which reports are purged; contact details are deleted sooner.
+    "RETENTION_DAYS": 365,
+    "CONTACT_RETENTION_DAYS": 90,
+    # The session cookie carries only the CSRF token and ends with the visit.
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Strict",
+    "SESSION_COOKIE_NAME": "ihc_session",
+    "WTF_CSRF_TIME_LIMIT": 3600,
+    "WTF_CSRF_SSL_STRICT": False,  # no Referer is ever sent (Referrer-Policy: no-referrer)
+    "BABEL_DEFAULT_LOCALE": "en",
+    "MIGRATE_ON_START": True,
+}
+
+
+def _parse(value: str, default):
+    """Read an environment string as the type of the default."""
+    if isinstance(default, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, tuple):
+        count, seconds = value.replace("/", ",").split(",")
+        return (int(count), int(seconds))
+    return value
+
+
+def from_environment(environ=os.environ) -> dict:
+    """REPORT_<KEY> overrides for every known key (and any other REPORT_ key as text)."""
+    found = {}
+    for name, value in environ.items():
+        if name.startswith(ENV_PREFIX):
+            key = name[len(ENV_PREFIX):]
+            found[key] = _parse(value, DEFAULTS.get(key, ""))
+    return found
+
+
+def instance_secrets(instance: Path) -> dict:
+    """Secrets kept in instance/secrets.json, created on first run, owner-only."""
+    path = instance / "secrets.json"
+    if not path.exists():
+        values = {
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            # Fernet key for contact details at rest.
+            "CONTACT_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+            # Keys the rate limiter's client buckets without keeping addresses.
+            "CLIENT_KEY": secrets.token_urlsafe(32),
+        }
+        # Written whole to a private file, then linked into place: workers
+        # starting together all end up with the same, complete secrets.
+        temporary = instance / f".secrets.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            json.dump(values, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    os.chmod(path, 0o600)
+    return json.loads(path.read_text())

@@ -1,0 +1,57 @@
+"""Every error gets a clear, translated answer: JSON under /api/, a page
+elsewhere.  Nothing is stored when a request fails."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .security import body_type_refused
+
+log = logging.getLogger(__name__)
+
+
+def messages() -> dict[int, str]:
+    return {
+        400: _("Something in the request was not right. Please check it and try again."),
+        404: _("There is no page at this address."),
+        405: _("This address does not accept that kind of request."),
+        413: _("What you sent is too large. A report needs only web addresses and a short note."),
+        415: _("We only accept web addresses typed into the form: no files, images or videos."),
+        429: _("Too many requests from here in a short time. Please wait a few minutes and try again."),
+        500: _("Something went wrong on our side. Your report was not stored; please try again."),
+    }
+
+
+def answer(status: int, message: str):
+    if request.path.startswith("/api/"):
+        return jsonify({"errors": {"request": [message]}}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_unaccepted_bodies():
+        # Before the body is read: multipart (files) and anything not a form or JSON.
+        if body_type_refused():
+            return answer(415, messages()[415])
+        return None
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return answer(400, _("The form expired or was opened in another tab. Your report was not sent: "
+                             "please fill it in again and send it."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return answer(error.code, messages().get(error.code, error.description))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        # The exception type only: request data may hold a reported address.
+        log.error("unexpected error: %s", type(error).__name__)
+        return answer(500, messages()[500])

@@ -1,0 +1,79 @@
+"""Languages: which ones exist, how the language of a request is chosen, and
+the Babel catalogs.
+
+Order of choice: an explicit choice (the /km/ path prefix, or a `lang`
+parameter), then the browser's Accept-Language, then English.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, request
+from flask_babel import Babel
+from werkzeug.exceptions import HTTPException
+
+LOCALES = {"en": "English", "km": "ខ្មែរ"}
+DEFAULT = "en"
+CATALOGS = Path(__file__).with_name("translations")
+
+
+def explicit_locale() -> str | None:
+    if request.path == "/km" or request.path.startswith("/km/"):
+        return "km"
+    chosen = request.args.get("lang")
+    if not chosen:
+        try:
+            if request.mimetype == "application/x-www-form-urlencoded":
+                chosen = request.form.get("lang")
+            elif request.is_json:
+                body = request.get_json(silent=True)
+                chosen = body.get("lang") if isinstance(body, dict) else None
+        except HTTPException:
+            chosen = None  # a body we refuse (too large): its error is translated by Accept-Language
+    return chosen if chosen in LOCALES else None
+
+
+def select_locale() -> str:
+    return explicit_locale() or request.accept_languages.best_match(LOCALES) or DEFAULT
+
+
+def compile_catalogs(target: Path) -> Path:
+    """Compile translations/<lang>/LC_MESSAGES/messages.po into target (the
+    instance folder), so the package ships only text catalogs."""
+    for po_path in CATALOGS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = target / po_path.relative_to(CATALOGS).with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        mo_path.parent.mkdir(parents=True, exist_ok=True)
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=po_path.parts[-3])
+        temporary = mo_path.with_suffix(f".{id(catalog)}.tmp")
+        with temporary.open("wb") as handle:
+            write_mo(handle, catalog)
+        temporary.replace(mo_path)
+    return target
+
+
+KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
+
+
+def local_digits(value) -> str:
+    """A number written with the current language's digits (០-៩ in Khmer)."""
+    from flask_babel import get_locale
+    text = str(value)
+    return text.translate(KHMER_DIGITS) if str(get_locale()) == "km" else text
+
+
+def init_app(app: Flask) -> None:
+    translations = compile_catalogs(Path(app.instance_path) / "translations")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(translations)
+    Babel(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def language_context():
+        from flask_babel import get_locale
+        locale = str(get_locale())
+        return {"lang": locale, "dir": "ltr", "locales": LOCALES}

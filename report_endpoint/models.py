@@ -1,0 +1,78 @@
+"""What is stored: reports, their URLs, notices, and the audit trail.
+
+No IP address, user agent or other client detail is stored anywhere.
+Contact details are stored only encrypted (crypto.py), and only when the
+reporter turned anonymity off."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Report(Base):
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(8), unique=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    seen_on: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str | None] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    contact: Mapped[bytes | None] = mapped_column(LargeBinary)  # Fernet token
+    all_known: Mapped[bool] = mapped_column(Boolean, default=False)
+    stage: Mapped[str] = mapped_column(String(32), default="received", index=True)
+    stage_changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    urls: Mapped[list[ReportedUrl]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportedUrl.position")
+
+
+class ReportedUrl(Base):
+    __tablename__ = "reported_urls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text, index=True)
+    known_before: Mapped[bool] = mapped_column(Boolean, default=False)
+    assessment: Mapped[str | None] = mapped_column(String(32))
+    assessed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    report: Mapped[Report] = relationship(back_populates="urls")
+    notices: Mapped[list[Notice]] = relationship(back_populates="url", cascade="all, delete-orphan")
+
+
+class Notice(Base):
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url_id: Mapped[int] = mapped_column(ForeignKey("reported_urls.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    url: Mapped[ReportedUrl] = relationship(back_populates="notices")
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str | None] = mapped_column(String(8), index=True)
+    detail: Mapped[str | None] = mapped_column(Text)

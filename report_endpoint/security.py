@@ -1,0 +1,52 @@
+"""Hardening applied to every request and response, errors included."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+# The Content-Security-Policy, one directive per line, serialised once.
+CSP = {
+    "default-src": ["'none'"],
+    "style-src": ["'self'"],       # static/report.css
+    "img-src": ["'self'"],
+    "font-src": ["'self'"],
+    "script-src": ["'self'"],      # no inline scripts
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'none'"],
+}
+CSP_HEADER = "; ".join(f"{name} {' '.join(values)}" for name, values in CSP.items())
+
+HEADERS = {
+    "Content-Security-Policy": CSP_HEADER,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    "Strict-Transport-Security": "max-age=31536000",
+}
+# Bodies a browser form or a JSON client sends; anything else (multipart above
+# all: this service never takes files) is refused before it is read.
+ACCEPTED_BODIES = {"application/x-www-form-urlencoded", "application/json"}
+
+
+def body_type_refused() -> bool:
+    """True when a request carries a body of a kind we never accept."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return False
+    return request.mimetype not in ACCEPTED_BODIES
+
+
+def add_security_headers(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    # Nothing this service answers is worth keeping in a cache or history.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.pop("Server", None)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_security_headers)

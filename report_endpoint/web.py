@@ -1,0 +1,67 @@
+"""The report form and the status check as HTML pages, in both languages:
+/report/ and /report/status/, with /km/ in front for Khmer.  They work
+without JavaScript: errors are shown beside the fields, with what was typed."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+
+from . import reports
+from .forms import ReportForm, StatusForm
+from .ratelimit import RateLimiter
+
+bp = Blueprint("web", __name__)
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def limited(kind: str) -> bool:
+    limiter: RateLimiter = current_app.extensions["rate_limiters"][kind]
+    return not limiter.allow(client_address())
+
+
+def other_language_url(endpoint: str) -> str:
+    """The same page in the other language (for the language switch)."""
+    blueprint = "web_km" if request.blueprint == "web" else "web"
+    return url_for(f"{blueprint}.{endpoint}")
+
+
+@bp.route("/report/", methods=["GET", "POST"])
+def report():
+    form = ReportForm()
+    if request.method == "POST":
+        if limited("report"):
+            return render_template("report.html", form=form, limited=True,
+                                   switch_url=other_language_url("report")), 429
+        if form.validate_on_submit():
+            stored = reports.submit(reports.NewReport(
+                seen_on=form.seen_on.data, urls=form.parsed_urls, description=(form.description.data or "").strip(),
+                anonymous=form.anonymous.data, contact=form.contact(), urgent=form.danger.data))
+            return render_template("report_received.html", report=stored, urls=form.parsed_urls,
+                                   urgent=form.danger.data, switch_url=other_language_url("status")), 201
+        return render_template("report.html", form=form, switch_url=other_language_url("report")), 400
+    return render_template("report.html", form=form, switch_url=other_language_url("report"))
+
+
+@bp.route("/report/status/", methods=["GET", "POST"])
+def status():
+    form = StatusForm()
+    answer = None
+    code = 200
+    if request.method == "POST":
+        if limited("status"):
+            return render_template("status.html", form=form, limited=True,
+                                   switch_url=other_language_url("status")), 429
+        if form.validate_on_submit():
+            answer = reports.status(form.normalised)
+        else:
+            code = 400
+    return render_template("status.html", form=form, answer=answer, switch_url=other_language_url("status")), code
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    app.register_blueprint(bp, url_prefix="/km", name="web_km")

@@ -1,0 +1,47 @@
+"""Fixtures for the report endpoint: an app on a fresh SQLite file in a
+temporary instance folder, a test client, and the analysts' command runner."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from report_endpoint import create_app
+
+HTTPS = "https://localhost"  # the session cookie is Secure: browse as HTTPS
+
+
+@pytest.fixture()
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("REPORT_INSTANCE_PATH", str(tmp_path / "instance"))
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path="/report/") -> str:
+    page = client.get(path, base_url=HTTPS)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+
+
+def submit_form(client, lang="en", **fields):
+    """Fill in and send the HTML report form as a browser would."""
+    prefix = "/km" if lang == "km" else ""
+    data = {"csrf_token": csrf_token(client, f"{prefix}/report/"), "seen_on": "website", "anonymous": "y"}
+    data.update({k: v for k, v in fields.items() if v is not None})
+    for name in [k for k, v in fields.items() if v is None]:
+        data.pop(name, None)
+    return client.post(f"{prefix}/report/", data=data, base_url=HTTPS)
+
+
+def reference_in(page_text: str) -> str:
+    return re.search(r'data-reference="(\d{8})"', page_text).group(1)
