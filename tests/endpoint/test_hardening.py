@@ -1,0 +1,105 @@
+"""Security headers on every answer (errors too), the session cookie, rate
+limits, and logs that never hold an address, a browser or a reported URL."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from report_endpoint.ratelimit import SlidingWindow
+
+from conftest import HTTPS, submit_form
+
+REQUESTS = [
+    ("GET", "/report/", None), ("GET", "/km/report/status/", None), ("GET", "/api/v1/stats", None),
+    ("GET", "/api/v1/openapi.json", None), ("GET", "/healthz", None), ("GET", "/nowhere", None),
+    ("POST", "/api/v1/reports", "{"), ("POST", "/report/", ""), ("DELETE", "/report/", None),
+    ("POST", "/api/v1/status", json.dumps({"reference": "12345678"})),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), REQUESTS)
+def test_security_headers_on_every_answer(client, method, path, body):
+    answer = client.open(path, method=method, data=body, base_url=HTTPS,
+                         content_type="application/json" if path.startswith("/api") else "application/x-www-form-urlencoded")
+    headers = answer.headers
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Cache-Control"] == "no-store"
+    assert "Server" not in headers or "/" not in headers["Server"]
+
+
+def test_session_cookie_is_secure_httponly_strict_and_ends_with_the_visit(client):
+    cookie = client.get("/report/", base_url=HTTPS).headers["Set-Cookie"]
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+    assert {"secure", "httponly"} <= attributes and "SameSite=Strict" in cookie
+    assert "expires" not in attributes and "max-age" not in attributes
+
+
+def test_status_pages_keep_the_reference_out_of_the_address(client):
+    page = client.get("/report/status/", base_url=HTTPS).text
+    assert 'method="post"' in page
+
+
+def test_sliding_window_counts_and_forgets():
+    window = SlidingWindow(3, 60, max_keys=2)
+    assert [window.allow("a", now=t) for t in (0, 1, 2, 3)] == [True, True, True, False]
+    assert window.allow("a", now=61)  # the first event left the window
+    window.allow("b", now=62)
+    window.allow("c", now=63)
+    assert len(window) == 2  # memory stays bounded: the least recent client is forgotten
+
+
+def test_report_rate_limit_per_client_is_translated(tmp_path, monkeypatch):
+    from report_endpoint import create_app
+    monkeypatch.setenv("REPORT_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"TESTING": True, "REPORT_LIMIT_PER_CLIENT": (2, 600), "REPORT_LIMIT_OVERALL": (100, 60)})
+    client = app.test_client()
+    body = {"seen_on": "website", "urls": ["example.com"]}
+    codes = [client.post("/api/v1/reports", json=body).status_code for _ in range(3)]
+    assert codes == [201, 201, 429]
+    khmer = client.post("/api/v1/reports", json=body, headers={"Accept-Language": "km"}).get_json()
+    assert khmer["errors"]["request"][0][0] >= "\u1780"
+    # Another client is not affected by the first one's limit.
+    other = client.post("/api/v1/reports", json=body, environ_base={"REMOTE_ADDR": "192.0.2.99"})
+    assert other.status_code == 201
+    page = client.get("/report/", base_url=HTTPS)
+    assert page.status_code == 200
+
+
+def test_overall_limit_protects_everyone(tmp_path, monkeypatch):
+    from report_endpoint import create_app
+    monkeypatch.setenv("REPORT_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"TESTING": True, "STATUS_LIMIT_PER_CLIENT": (100, 60), "STATUS_LIMIT_OVERALL": (5, 60)})
+    client = app.test_client()
+    codes = [client.post("/api/v1/status", json={"reference": "12345678"},
+                         environ_base={"REMOTE_ADDR": f"192.0.2.{i}"}).status_code for i in range(7)]
+    assert codes == [200] * 5 + [429] * 2
+
+
+def test_rate_limiter_keeps_no_addresses(app, client):
+    client.post("/api/v1/status", json={"reference": "12345678"}, environ_base={"REMOTE_ADDR": "198.51.100.23"})
+    limiter = app.extensions["rate_limiters"]["status"]
+    keys = list(limiter.per_client._events)
+    assert keys and all("198.51.100.23" not in key for key in keys)
+
+
+def test_logs_hold_no_address_browser_url_or_contact(app, client, caplog):
+    caplog.set_level(logging.DEBUG)
+    secret_bits = ["203.0.113.77", "SecretBrowser/9.9", "example.com/private-path", "person@example.com",
+                   "Sok Dara", "012 999 888"]
+    environ = {"REMOTE_ADDR": "203.0.113.77", "HTTP_USER_AGENT": "SecretBrowser/9.9"}
+    client.get("/report/", base_url=HTTPS, environ_base=environ)
+    submit_form(client, urls="https://example.com/private-path", anonymous=None, name="Sok Dara",
+                email="person@example.com", phone="012 999 888")
+    client.post("/api/v1/reports", json={"seen_on": "website", "urls": ["example.com/private-path"], "anonymous": False,
+                                         "contact": {"email": "person@example.com"}}, environ_base=environ)
+    client.post("/api/v1/reports", json={"seen_on": "website", "urls": ["javascript:example.com/private-path"]},
+                environ_base=environ)
+    logged = caplog.text
+    assert "report stored" in logged  # the log works...
+    assert not [bit for bit in secret_bits if bit in logged]  # ...and says nothing identifying
