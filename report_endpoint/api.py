@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from . import db, reports
 from .forms import ReportForm, StatusForm
+from .stages import PUBLIC
 from .web import limited
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -85,9 +86,8 @@ def create_report():
     stored = reports.submit(reports.NewReport(
         seen_on=form.seen_on.data, urls=form.parsed_urls, description=(form.description.data or "").strip(),
         anonymous=form.anonymous.data, contact=form.contact(), urgent=form.danger.data))
-    answer = reports.status(stored.reference)
-    return jsonify({"reference": stored.reference, "urls": form.parsed_urls, "stage": answer["stage"],
-                    "label": answer["label"]}), 201
+    return jsonify({"reference": stored.reference, "urls": form.parsed_urls, "stage": stored.public_stage,
+                    "label": str(PUBLIC[stored.public_stage][0])}), 201
 
 
 @bp.post("/status")

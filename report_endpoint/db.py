@@ -48,6 +48,10 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_session)
 
 
+def engine() -> Engine:
+    return current_app.extensions["db_engine"]
+
+
 def session() -> Session:
     """This request's (or command's) database session."""
     if "db_session" not in g:

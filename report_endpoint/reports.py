@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from flask_babel import format_date
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from . import db
@@ -31,47 +31,67 @@ class NewReport:
     urgent: bool = False
 
 
-def submit(new: NewReport) -> Report:
-    """Store a report and return it once it is committed (durably, on disk).
+@dataclass
+class Stored:
+    reference: str
+    public_stage: str  # "received", or "received_known" when every address was known
 
-    Contact details are dropped when the report is anonymous, even if sent."""
-    session = db.session()
-    known = set(session.scalars(select(ReportedUrl.url).where(ReportedUrl.url.in_(new.urls))))
+
+def submit(new: NewReport) -> Stored:
+    """Store a report; return its reference once it is committed (on disk).
+
+    Contact details are dropped when the report is anonymous, even if sent.
+    Core statements, not the ORM: this is the hot path of every submission."""
     contact = None
     if not new.anonymous and new.contact and any(new.contact.values()):
         contact = encrypt_contact({k: v for k, v in new.contact.items() if v})
-    for _attempt in range(10):  # a clash of random references is rare; try another
-        report = Report(
-            reference=new_reference(), seen_on=new.seen_on, description=new.description or None,
-            urgent=new.urgent, anonymous=new.anonymous, contact=contact,
-            all_known=bool(new.urls) and all(url in known for url in new.urls),
-            stage="received", created_at=utcnow(), stage_changed_at=utcnow(),
-            urls=[ReportedUrl(position=i, url=url, known_before=url in known) for i, url in enumerate(new.urls)],
-        )
-        session.add(report)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            continue
-        # No reference, address or contact detail in the log: only that it happened.
-        log.info("report stored (%d addresses%s)", len(new.urls), ", urgent" if new.urgent else "")
-        return report
+    now = utcnow()
+    with db.engine().connect() as connection:
+        known = set(connection.scalars(select(ReportedUrl.url).where(ReportedUrl.url.in_(new.urls))))
+        all_known = bool(new.urls) and all(url in known for url in new.urls)
+        for _attempt in range(10):  # a clash of random references is rare; try another
+            reference = new_reference()
+            try:
+                report_id = connection.execute(insert(Report).returning(Report.id), {
+                    "reference": reference, "seen_on": new.seen_on, "description": new.description or None,
+                    "urgent": new.urgent, "anonymous": new.anonymous, "contact": contact,
+                    "all_known": all_known,
+                    "stage": "received", "created_at": now, "stage_changed_at": now}).scalar_one()
+                connection.execute(insert(ReportedUrl), [
+                    {"report_id": report_id, "position": i, "url": url, "known_before": url in known}
+                    for i, url in enumerate(new.urls)])
+                connection.commit()
+            except IntegrityError:
+                connection.rollback()
+                continue
+            # No reference, address or contact detail in the log: only that it happened.
+            log.info("report stored (%d addresses%s)", len(new.urls), ", urgent" if new.urgent else "")
+            return Stored(reference, public_stage("received", [], all_known))
     raise RuntimeError("could not allocate a reference")
+
+
+STATUS_QUERY = (
+    select(Report.stage, Report.all_known, Report.stage_changed_at, ReportedUrl.assessment)
+    .join(ReportedUrl, ReportedUrl.report_id == Report.id, isouter=True)
+    .where(Report.reference == bindparam("reference"))
+)
 
 
 def status(reference: str | None) -> dict:
     """The public answer for a reference: the same shape whether or not it exists."""
-    report = db.session().scalar(select(Report).where(Report.reference == reference)) if reference else None
-    if report is None:
+    rows = []
+    if reference:
+        with db.engine().connect() as connection:
+            rows = connection.execute(STATUS_QUERY, {"reference": reference}).all()
+    if not rows:
         key, date = "unknown", None
     else:
-        key = public_stage(report.stage, [u.assessment for u in report.urls], report.all_known)
-        date = report.stage_changed_at
+        stage, all_known, date = rows[0][:3]
+        key = public_stage(stage, [row.assessment for row in rows], all_known)
     label, meaning = PUBLIC[key]
     return {
         "reference": reference,
-        "found": report is not None,
+        "found": bool(rows),
         "stage": key,
         "label": str(label),
         "meaning": str(meaning),

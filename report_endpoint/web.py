@@ -40,7 +40,7 @@ def report():
             stored = reports.submit(reports.NewReport(
                 seen_on=form.seen_on.data, urls=form.parsed_urls, description=(form.description.data or "").strip(),
                 anonymous=form.anonymous.data, contact=form.contact(), urgent=form.danger.data))
-            return render_template("report_received.html", report=stored, urls=form.parsed_urls,
+            return render_template("report_received.html", reference=stored.reference, urls=form.parsed_urls,
                                    urgent=form.danger.data, switch_url=other_language_url("status")), 201
         return render_template("report.html", form=form, switch_url=other_language_url("report")), 400
     return render_template("report.html", form=form, switch_url=other_language_url("report"))

@@ -63,11 +63,12 @@ def as_server_user(command: list[str]) -> list[str]:
     return command
 
 
-def run(command: list[str], cwd: Path) -> None:
+def run(command: list[str], cwd: Path, log: Path | None = None) -> None:
     result = subprocess.run(as_server_user(command), cwd=cwd, capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
-        pytest.fail(f"{' '.join(command[:2])} failed ({result.returncode}):\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}",
-                    pytrace=False)
+        server_log = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+        pytest.fail(f"{Path(command[0]).name} failed ({result.returncode}):\n{result.stdout[-2000:]}\n"
+                    f"{result.stderr[-2000:]}\n{server_log}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +91,7 @@ def postgres_url():
     try:
         run([*pg_ctl, "-l", str(log), "-w", "-t", "60", "-o",
              f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={sockets} -c max_connections=200",
-             "start"], cwd=base)
+             "start"], cwd=base, log=log)
         started = True
         admin = f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
         with psycopg.connect(admin, autocommit=True) as connection:
@@ -160,8 +161,8 @@ def test_migrations_create_the_schema_on_postgresql(pg_app, database_url):
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT version_num FROM alembic_version")) == head
-        assert connection.scalar(text(
-            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_reports_reference'")).startswith("CREATE UNIQUE INDEX")
+        index = connection.scalar(text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_reports_reference'"))
+        assert index.startswith("CREATE UNIQUE INDEX")
     # A second start on the same database (another worker, a restart) migrates nothing and fails nothing.
     again = create_app({"TESTING": True, "DATABASE_URL": database_url})
     again.extensions["db_engine"].dispose()

@@ -168,13 +168,14 @@ def test_status_check_refuses_what_is_not_a_reference(client, typed, status):
 
 def test_reference_is_shown_only_after_it_is_stored(app, client, monkeypatch):
     """A failure while storing shows an error, never a reference."""
-    from report_endpoint import reports
+    from sqlalchemy.engine import Connection
 
     def failing_commit(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    with app.app_context():
-        monkeypatch.setattr(db.session().__class__, "commit", failing_commit)
+    monkeypatch.setattr(Connection, "commit", failing_commit)
     page = submit_form(client, urls="example.com")
     assert page.status_code == 500
     assert "data-reference" not in page.text and "not stored" in page.text
+    monkeypatch.undo()
+    assert stored_reports(app) == 0
