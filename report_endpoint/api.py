@@ -10,11 +10,11 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
-from werkzeug.datastructures import MultiDict
 
 from . import db, reports
-from .forms import ReportForm, StatusForm
-from .stages import PUBLIC
+from .forms import StatusForm, check_report
+from .references import normalise_reference
+from .stages import public_text
 from .web import limited
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -38,8 +38,8 @@ def json_body() -> tuple[dict | None, tuple | None]:
     return body, None
 
 
-def report_formdata(body: dict) -> tuple[MultiDict | None, dict]:
-    """The JSON report as form fields, or the shape errors."""
+def report_values(body: dict) -> tuple[dict | None, dict]:
+    """The JSON report as plain field values, or the shape errors."""
     errors = {}
     for name, value in body.items():
         expected = REPORT_FIELDS.get(name)
@@ -57,17 +57,14 @@ def report_formdata(body: dict) -> tuple[MultiDict | None, dict]:
                 errors.setdefault("contact", []).append(_("Contact details are name, email and phone, as strings."))
     if errors:
         return None, errors
-    data = MultiDict({
-        "seen_on": body.get("seen_on", ""),
+    return {
+        "seen_on": body.get("seen_on"),
         "urls": "\n".join(urls) if isinstance(urls, list) else (urls or ""),
         "description": body.get("description", ""),
+        "anonymous": body.get("anonymous", True),
+        "danger": body.get("danger", False),
         **{name: contact.get(name, "") for name in CONTACT_FIELDS},
-    })
-    if body.get("anonymous", True):
-        data["anonymous"] = "y"
-    if body.get("danger", False):
-        data["danger"] = "y"
-    return data, {}
+    }, {}
 
 
 @bp.post("/reports")
@@ -77,17 +74,15 @@ def create_report():
         return failure
     if limited("report"):
         return error(429, {"request": [_("Too many reports from here in a short time. Please wait a few minutes and try again.")]})
-    data, errors = report_formdata(body)
+    values, errors = report_values(body)
     if errors:
         return error(400, errors)
-    form = ReportForm(formdata=data, meta={"csrf": False})
-    if not form.validate():
-        return error(400, form.errors)
-    stored = reports.submit(reports.NewReport(
-        seen_on=form.seen_on.data, urls=form.parsed_urls, description=(form.description.data or "").strip(),
-        anonymous=form.anonymous.data, contact=form.contact(), urgent=form.danger.data))
-    return jsonify({"reference": stored.reference, "urls": form.parsed_urls, "stage": stored.public_stage,
-                    "label": str(PUBLIC[stored.public_stage][0])}), 201
+    new, errors = check_report(values)
+    if errors:
+        return error(400, errors)
+    stored = reports.submit(new)
+    return jsonify({"reference": stored.reference, "urls": new.urls, "stage": stored.public_stage,
+                    "label": public_text(stored.public_stage)[0]}), 201
 
 
 @bp.post("/status")
@@ -102,10 +97,14 @@ def check_status():
         return error(400, {name: [_("This field is not part of a status check.")] for name in unknown})
     if not isinstance(body.get("reference", ""), str):
         return error(400, {"reference": [_("This field has the wrong type.")]})
-    form = StatusForm(formdata=MultiDict({"reference": body.get("reference", "")}), meta={"csrf": False})
-    if not form.validate():
-        return error(400, form.errors)
-    return jsonify(reports.status(form.normalised))
+    # The same rule and messages as StatusForm, without building a form (hot path).
+    typed = body.get("reference", "")
+    if not typed.strip():
+        return error(400, {"reference": [str(StatusForm.MISSING)]})
+    reference = normalise_reference(typed)
+    if reference is None:
+        return error(400, {"reference": [str(StatusForm.INVALID)]})
+    return jsonify(reports.status(reference))
 
 
 @bp.get("/stats")

@@ -7,7 +7,9 @@ with REPORT_DATABASE_URL=postgresql+psycopg://...
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import os
 from pathlib import Path
 
 from alembic import command
@@ -42,6 +44,9 @@ def make_engine(url: str) -> Engine:
 
 def init_app(app: Flask) -> None:
     app.extensions["db_engine"] = engine = make_engine(app.config["DATABASE_URL"])
+    if engine.dialect.name == "sqlite":
+        # Opened lazily per process (after gunicorn forks): see sqlite_writer().
+        app.extensions["db_write_lock_path"] = Path(app.instance_path) / "write.lock"
     app.extensions["db_sessions"] = sessionmaker(engine, expire_on_commit=False)
     if app.config["MIGRATE_ON_START"]:
         migrate(app)
@@ -50,6 +55,41 @@ def init_app(app: Flask) -> None:
 
 def engine() -> Engine:
     return current_app.extensions["db_engine"]
+
+
+def driver_sql(connection):
+    """Write SQL with ? placeholders; get it in the driver's own style."""
+    if connection.dialect.paramstyle == "qmark":
+        return lambda statement: statement
+    return lambda statement: statement.replace("?", "%s")
+
+
+_lock_files: dict = {}
+
+
+@contextlib.contextmanager
+def sqlite_writer():
+    """Serialise SQLite writers across worker processes with a file lock.
+
+    SQLite lets one writer in at a time and makes the others poll, sleeping a
+    millisecond or more between tries; a lock the kernel hands over wakes the
+    next writer the moment the previous commit (and its fsync) is done.  Other
+    databases need no such lock."""
+    path = current_app.extensions.get("db_write_lock_path")
+    if path is None:
+        yield
+        return
+    # One open file per process: flock on a descriptor inherited across a fork
+    # would be shared with the parent and exclude nothing.
+    key = (os.getpid(), str(path))
+    lock_file = _lock_files.get(key)
+    if lock_file is None:
+        lock_file = _lock_files[key] = open(path, "a")
+    fcntl.flock(lock_file, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def session() -> Session:

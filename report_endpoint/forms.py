@@ -1,17 +1,22 @@
 """The report form and the status form (Flask-WTF: CSRF on), with every
-message translated.  The JSON API validates through the same forms."""
+message translated.  Each field's rule is one function (check_*): the HTML
+form runs them through ReportForm, the JSON API through check_report."""
 
 from __future__ import annotations
+
+import re
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, ValidationError
+
+from email_validator import EmailNotValidError, validate_email
 
 from .i18n import local_digits
 from .references import normalise_reference
-from .reports import SEEN_ON
+from .reports import SEEN_ON, NewReport
 from .urls import parse_urls
 
 SEEN_ON_LABELS = {
@@ -43,81 +48,146 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# ── The rules, one function per field; the HTML form and the JSON API both use them.
+
+PHONE = re.compile(r"^[0-9០-៩+()\s.-]{6,25}$")
+
+
+def check_seen_on(value) -> str:
+    if value not in SEEN_ON_LABELS:
+        raise ValidationError(_l("Choose where you saw it."))
+    return value
+
+
+def check_urls(text) -> list[str]:
+    config = current_app.config
+    parsed = parse_urls(text or "", config["MAX_URLS"], config["MAX_URL_LENGTH"])
+    if parsed.errors:
+        raise ValidationError(" ".join(
+            str(URL_MESSAGES[e.code]) % {"text": _shorten(e.text), "max": local_digits(config["MAX_URLS"])}
+            for e in parsed.errors[:5]))
+    if not parsed.urls:
+        raise ValidationError(URL_MESSAGES["empty"])
+    return parsed.urls
+
+
+def check_length(value: str, setting: str) -> str:
+    limit = current_app.config[setting]
+    if value and len(value) > limit:
+        raise ValidationError(_l("Please keep this under %(max)s characters.", max=local_digits(limit)))
+    return value
+
+
+def check_email(value: str) -> str:
+    check_length(value, "MAX_CONTACT_LENGTH")
+    if value:
+        try:  # syntax only: never a DNS lookup
+            validate_email(value, check_deliverability=False)
+        except EmailNotValidError:
+            raise ValidationError(_l("Enter a valid email address, or leave it empty.")) from None
+    return value
+
+
+def check_phone(value: str) -> str:
+    if value and not PHONE.match(value):
+        raise ValidationError(_l("Enter a phone number with digits only, or leave it empty."))
+    return value
+
+
+def check_honeypot(value: str) -> str:
+    if value:
+        raise ValidationError(_l("Leave this field empty."))
+    return value
+
+
+CONTACT_FIELDS = ("name", "email", "phone")
+CHECKS = {
+    "seen_on": check_seen_on,
+    "urls": check_urls,
+    "description": lambda value: check_length(value, "MAX_DESCRIPTION_LENGTH"),
+    "name": lambda value: check_length(value, "MAX_CONTACT_LENGTH"),
+    "email": check_email,
+    "phone": check_phone,
+    "website": check_honeypot,
+}
+
+
+def check_report(values: dict) -> tuple[NewReport | None, dict[str, list[str]]]:
+    """Validate a report given as plain values (the JSON API's path)."""
+    clean, errors = {}, {}
+    anonymous = values.get("anonymous", True)
+    for name, check in CHECKS.items():
+        if name in CONTACT_FIELDS and anonymous:
+            continue  # not stored, so not checked
+        try:
+            clean[name] = check(values.get(name) or ("" if name != "seen_on" else None))
+        except ValidationError as error:
+            errors[name] = [str(error.args[0])]
+    if errors:
+        return None, errors
+    return _new_report(clean, anonymous, values.get("danger", False)), {}
+
+
+def _new_report(clean: dict, anonymous: bool, danger: bool) -> NewReport:
+    contact = None if anonymous else {  # not stored even if sent
+        name: (clean.get(name) or "").strip() for name in CONTACT_FIELDS}
+    return NewReport(seen_on=clean["seen_on"], urls=clean["urls"], description=(clean.get("description") or "").strip(),
+                     anonymous=bool(anonymous), contact=contact, urgent=bool(danger))
+
+
 class ReportForm(FlaskForm):
+    """The HTML form: the same rules as check_report, with fields to render."""
+
     seen_on = SelectField(
         _l("Where did you see it?"), choices=[SelectChoice(key, label) for key, label in SEEN_ON_LABELS.items()],
-        validate_choice=False,  # checked in validate_seen_on, with our own translated message
-        validators=[InputRequired(_l("Choose where you saw it."))])
+        validate_choice=False)  # checked by check_seen_on, with our own translated message
     urls = TextAreaField(
         _l("The web address or addresses"),
-        description=_l("One or more addresses, one per line. You can leave out https://. Up to 20."),
-        validators=[InputRequired(_l("Enter at least one web address."))])
+        description=_l("One or more addresses, one per line. You can leave out https://. Up to 20."))
     description = TextAreaField(
         _l("Anything else we should know (optional)"),
-        description=_l("For example the name of the account or group. Never describe or send the material itself."),
-        validators=[Optional()])
+        description=_l("For example the name of the account or group. Never describe or send the material itself."))
     danger = BooleanField(_l("A child may be in danger right now"))
     anonymous = BooleanField(_l("Report anonymously"), default=True)
-    name = StringField(_l("Your name (optional)"), validators=[Optional()])
-    email = EmailField(_l("Your email (optional)"), validators=[Optional(), Email(_l("Enter a valid email address, or leave it empty."))])
-    phone = StringField(_l("Your phone number (optional)"), validators=[
-        Optional(), Regexp(r"^[0-9០-៩+()\s.-]{6,25}$", message=_l("Enter a phone number with digits only, or leave it empty."))])
+    name = StringField(_l("Your name (optional)"))
+    email = EmailField(_l("Your email (optional)"))
+    phone = StringField(_l("Your phone number (optional)"))
     # Honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
-    website = StringField(_l("Leave this field empty"), validators=[Optional()])
+    website = StringField(_l("Leave this field empty"))
 
-    parsed_urls: list[str]
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        self.clean = {}
+        for name, check in CHECKS.items():
+            field = self[name]
+            if name in CONTACT_FIELDS and self.anonymous.data:
+                continue  # not stored, so not checked
+            try:
+                self.clean[name] = check(field.data)
+            except ValidationError as error:
+                field.errors = [*field.errors, str(error.args[0])]
+                valid = False
+        return valid
 
-    def validate_urls(self, field):
-        config = current_app.config
-        parsed = parse_urls(field.data or "", config["MAX_URLS"], config["MAX_URL_LENGTH"])
-        if parsed.errors:
-            raise ValidationError(" ".join(
-                str(URL_MESSAGES[e.code]) % {"text": _shorten(e.text), "max": local_digits(config["MAX_URLS"])}
-                for e in parsed.errors[:5]))
-        if not parsed.urls:
-            raise ValidationError(URL_MESSAGES["empty"])
-        self.parsed_urls = parsed.urls
-
-    def validate_seen_on(self, field):
-        if field.data not in SEEN_ON_LABELS:
-            raise ValidationError(_l("Choose where you saw it."))
-
-    def validate_description(self, field):
-        self._check_length(field, current_app.config["MAX_DESCRIPTION_LENGTH"])
-
-    def _validate_contact(self, field):
-        self._check_length(field, current_app.config["MAX_CONTACT_LENGTH"])
-
-    @staticmethod
-    def _check_length(field, limit: int):
-        if field.data and len(field.data) > limit:
-            raise ValidationError(_l("Please keep this under %(max)s characters.", max=local_digits(limit)))
-
-    validate_name = validate_email = validate_phone = _validate_contact
-
-    def validate_website(self, field):
-        if field.data:
-            raise ValidationError(_l("Leave this field empty."))
-
-    def contact(self) -> dict | None:
-        if self.anonymous.data:
-            return None  # not stored even if sent
-        return {"name": (self.name.data or "").strip(), "email": (self.email.data or "").strip(),
-                "phone": (self.phone.data or "").strip()}
+    def new_report(self) -> NewReport:
+        return _new_report(self.clean, self.anonymous.data, self.danger.data)
 
 
 class StatusForm(FlaskForm):
+    MISSING = _l("Enter your 8-digit reference.")
+    INVALID = _l("A reference has exactly 8 digits, for example 1234 5678.")
+
     reference = StringField(
         _l("Your 8-digit reference"),
         description=_l("Khmer or Western digits; spaces and dashes are fine."),
-        validators=[InputRequired(_l("Enter your 8-digit reference."))])
+        validators=[InputRequired(MISSING)])
 
     normalised: str | None = None
 
     def validate_reference(self, field):
         self.normalised = normalise_reference(field.data or "")
         if self.normalised is None:
-            raise ValidationError(_l("A reference has exactly 8 digits, for example 1234 5678."))
+            raise ValidationError(self.INVALID)
 
 
 assert set(SEEN_ON_LABELS) == set(SEEN_ON)

@@ -40,11 +40,15 @@ def body_type_refused() -> bool:
 
 
 def add_security_headers(response: Response) -> Response:
+    headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+        if name.lower() not in present:  # a view may set a stricter value of its own
+            headers.add(name, value)
     # Nothing this service answers is worth keeping in a cache or history.
-    response.headers["Cache-Control"] = "no-store"
-    response.headers.pop("Server", None)
+    headers["Cache-Control"] = "no-store"
+    if "server" in present:
+        del headers["Server"]
     return response
 
 

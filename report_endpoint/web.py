@@ -37,10 +37,9 @@ def report():
             return render_template("report.html", form=form, limited=True,
                                    switch_url=other_language_url("report")), 429
         if form.validate_on_submit():
-            stored = reports.submit(reports.NewReport(
-                seen_on=form.seen_on.data, urls=form.parsed_urls, description=(form.description.data or "").strip(),
-                anonymous=form.anonymous.data, contact=form.contact(), urgent=form.danger.data))
-            return render_template("report_received.html", reference=stored.reference, urls=form.parsed_urls,
+            new = form.new_report()
+            stored = reports.submit(new)
+            return render_template("report_received.html", reference=stored.reference, urls=new.urls,
                                    urgent=form.danger.data, switch_url=other_language_url("status")), 201
         return render_template("report.html", form=form, switch_url=other_language_url("report")), 400
     return render_template("report.html", form=form, switch_url=other_language_url("report"))
