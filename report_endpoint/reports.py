@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from flask_babel import format_date
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from . import db
@@ -75,11 +76,13 @@ def submit(new: NewReport) -> Stored:
     raise RuntimeError("could not allocate a reference")
 
 
-STATUS_QUERY = (
-    select(Report.stage, Report.all_known, Report.stage_changed_at, ReportedUrl.assessment)
-    .join(ReportedUrl, ReportedUrl.report_id == Report.id, isouter=True)
-    .where(Report.reference == bindparam("reference"))
-)
+STATUS_SQL = ("SELECT r.stage, r.all_known, r.stage_changed_at, u.assessment FROM reports r"
+              " LEFT JOIN reported_urls u ON u.report_id = r.id WHERE r.reference = ?")
+
+
+def _timestamp(value) -> dt.datetime:
+    """A stored timestamp: SQLite's driver gives text, PostgreSQL's a datetime."""
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def status(reference: str | None) -> dict:
@@ -87,12 +90,12 @@ def status(reference: str | None) -> dict:
     rows = []
     if reference:
         with db.engine().connect() as connection:
-            rows = connection.execute(STATUS_QUERY, {"reference": reference}).all()
+            rows = connection.exec_driver_sql(db.driver_sql(connection)(STATUS_SQL), (reference,)).all()
     if not rows:
         key, date = "unknown", None
     else:
-        stage, all_known, date = rows[0][:3]
-        key = public_stage(stage, [row.assessment for row in rows], all_known)
+        stage, all_known, date = rows[0][0], bool(rows[0][1]), _timestamp(rows[0][2])
+        key = public_stage(stage, [row[3] for row in rows], all_known)
     label, meaning = public_text(key)
     return {
         "reference": reference,

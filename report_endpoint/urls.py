@@ -19,6 +19,8 @@ ACCEPTED_SCHEMES = {"http", "https"}
 # Schemes that carry content or run code rather than point to a place online.
 DANGEROUS_SCHEMES = {"data", "javascript", "vbscript", "file", "blob", "filesystem", "about", "view-source"}
 HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# Lowercase ASCII labels with no punycode ("xn--") and no "--" at positions 3-4.
+PLAIN_HOST = re.compile(r"^(?:(?![a-z0-9]{2}--)[a-z0-9-]+\.)*(?![a-z0-9]{2}--)[a-z0-9-]+$")
 TRIM = "<>\"'()[]{}“”‘’«»"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -54,10 +56,13 @@ def _host(raw: str) -> str:
         pass
     if re.fullmatch(r"[0-9.]+", host):
         raise UrlError("host", raw)  # looks numeric but is not an IPv4 address
-    try:
-        ascii_host = idna.encode(host, uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError):
-        raise UrlError("host", raw) from None
+    if PLAIN_HOST.match(host):
+        ascii_host = host  # already in its ASCII form: IDNA would change nothing
+    else:
+        try:
+            ascii_host = idna.encode(host, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            raise UrlError("host", raw) from None
     labels = ascii_host.split(".")
     if len(labels) < 2 or not all(HOST_LABEL.match(label) for label in labels):
         raise UrlError("host", raw)
