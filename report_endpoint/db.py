@@ -57,9 +57,9 @@ def engine() -> Engine:
     return current_app.extensions["db_engine"]
 
 
-def driver_sql(connection):
+def driver_sql(engine_or_connection):
     """Write SQL with ? placeholders; get it in the driver's own style."""
-    if connection.dialect.paramstyle == "qmark":
+    if engine_or_connection.dialect.paramstyle == "qmark":
         return lambda statement: statement
     return lambda statement: statement.replace("?", "%s")
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from flask_babel import format_date
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from . import db
 from .crypto import encrypt_contact
@@ -47,27 +47,30 @@ def submit(new: NewReport) -> Stored:
     if not new.anonymous and new.contact and any(new.contact.values()):
         contact = encrypt_contact({k: v for k, v in new.contact.items() if v})
     now = utcnow()
-    with db.sqlite_writer(), db.engine().connect() as connection:
-        # Plain driver SQL: this is the hot path of every submission, and the
-        # ORM's or Core's statement building costs more than the statements.
-        sql = db.driver_sql(connection)
+    engine = db.engine()
+    with db.sqlite_writer(), contextlib.closing(engine.raw_connection()) as connection:
+        # The driver's own connection and SQL: this is the hot path of every
+        # submission, and building statements costs more than running them.
+        sql = db.driver_sql(engine)
+        cursor = connection.cursor()
         marks = ", ".join("?" * len(new.urls))
-        known = {row[0] for row in connection.exec_driver_sql(
-            sql(f"SELECT url FROM reported_urls WHERE url IN ({marks})"), tuple(new.urls))}
+        cursor.execute(sql(f"SELECT url FROM reported_urls WHERE url IN ({marks})"), tuple(new.urls))
+        known = {row[0] for row in cursor.fetchall()}
         all_known = bool(new.urls) and all(url in known for url in new.urls)
         for _attempt in range(10):  # a clash of random references is rare; try another
             reference = new_reference()
             try:
-                report_id = connection.exec_driver_sql(sql(
+                cursor.execute(sql(
                     "INSERT INTO reports (reference, created_at, seen_on, description, urgent, anonymous, contact,"
                     " all_known, stage, stage_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', ?) RETURNING id"),
                     (reference, now, new.seen_on, new.description or None, new.urgent, new.anonymous, contact,
-                     all_known, now)).scalar_one()
-                connection.exec_driver_sql(
+                     all_known, now))
+                report_id = cursor.fetchone()[0]
+                cursor.executemany(
                     sql("INSERT INTO reported_urls (report_id, position, url, known_before) VALUES (?, ?, ?, ?)"),
                     [(report_id, i, url, url in known) for i, url in enumerate(new.urls)])
                 connection.commit()
-            except IntegrityError:
+            except engine.dialect.dbapi.IntegrityError:
                 connection.rollback()
                 continue
             # No reference, address or contact detail in the log: only that it happened.
@@ -89,8 +92,12 @@ def status(reference: str | None) -> dict:
     """The public answer for a reference: the same shape whether or not it exists."""
     rows = []
     if reference:
-        with db.engine().connect() as connection:
-            rows = connection.exec_driver_sql(db.driver_sql(connection)(STATUS_SQL), (reference,)).all()
+        engine = db.engine()
+        with contextlib.closing(engine.raw_connection()) as connection:
+            cursor = connection.cursor()
+            cursor.execute(db.driver_sql(engine)(STATUS_SQL), (reference,))
+            rows = cursor.fetchall()
+            connection.rollback()  # end the read transaction before the connection goes back
     if not rows:
         key, date = "unknown", None
     else:

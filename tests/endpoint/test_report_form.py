@@ -168,12 +168,22 @@ def test_status_check_refuses_what_is_not_a_reference(client, typed, status):
 
 def test_reference_is_shown_only_after_it_is_stored(app, client, monkeypatch):
     """A failure while storing shows an error, never a reference."""
-    from sqlalchemy.engine import Connection
+    import sqlite3
 
-    def failing_commit(*_args, **_kwargs):
-        raise RuntimeError("disk full")
+    engine = app.extensions["db_engine"]
+    real = engine.raw_connection
 
-    monkeypatch.setattr(Connection, "commit", failing_commit)
+    class DiskFailsOnCommit:
+        def __init__(self, connection):
+            self._connection = connection
+
+        def __getattr__(self, name):
+            return getattr(self._connection, name)
+
+        def commit(self):
+            raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(engine, "raw_connection", lambda: DiskFailsOnCommit(real()))
     page = submit_form(client, urls="example.com")
     assert page.status_code == 500
     assert "data-reference" not in page.text and "not stored" in page.text
