@@ -30,7 +30,7 @@ SYSTEM_PACKAGES := chromium postgresql
 
 # The report endpoint alone, under gunicorn, SQLite in ./instance.
 endpoint: $(VENV)/.installed
-	REPORT_INSTANCE_PATH=$(CURDIR)/instance $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 'report_endpoint:create_app()'
+	REPORT_INSTANCE_PATH=$(CURDIR)/instance $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --no-control-socket 'report_endpoint:create_app()'
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
