@@ -103,3 +103,18 @@ def test_logs_hold_no_address_browser_url_or_contact(app, client, caplog):
     logged = caplog.text
     assert "report stored" in logged  # the log works...
     assert not [bit for bit in secret_bits if bit in logged]  # ...and says nothing identifying
+
+
+def test_runs_without_configuration_and_keeps_secrets_private(tmp_path, monkeypatch):
+    import stat
+
+    from report_endpoint import create_app
+    instance = tmp_path / "fresh"
+    monkeypatch.setenv("REPORT_INSTANCE_PATH", str(instance))
+    app = create_app()
+    assert app.test_client().get("/healthz").get_json() == {"status": "ok"}
+    assert (instance / "reports.sqlite3").exists()
+    assert stat.S_IMODE((instance / "secrets.json").stat().st_mode) == 0o600
+    assert stat.S_IMODE(instance.stat().st_mode) == 0o700
+    # A second start keeps the same secrets (sessions and encrypted contacts stay readable).
+    assert create_app().config["CONTACT_KEY"] == app.config["CONTACT_KEY"]
