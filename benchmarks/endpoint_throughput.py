@@ -39,21 +39,20 @@ import random
 import resource
 import selectors
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only, never a proxy
+sys.path.insert(0, str(ROOT / "tests"))
+
+from gunicorn_server import GunicornServer, ServerError  # noqa: E402
 RAISED_LIMITS = {f"REPORT_{kind}_LIMIT_{scope}": "100000000,60"
                  for kind in ("REPORT", "STATUS") for scope in ("PER_CLIENT", "OVERALL")}
 TRIVIAL_BODY = '{"reference":"12345678"}'
@@ -63,45 +62,14 @@ P99_TARGET_MS = 50.0
 
 # --- servers --------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Gunicorn:
+class Gunicorn(GunicornServer):
     """gunicorn in its own process group, the same settings for every app."""
 
     def __init__(self, app: str, workers: int, env: dict, log: Path, extra: list[str] = ()):
-        self.port = free_port()
-        self.log = log
-        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-                   "--no-control-socket", *extra, app]
-        with open(log, "ab") as out:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"gunicorn exited ({self.process.returncode}):\n{log.read_text()[-3000:]}")
-            try:
-                with OPENER.open(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.05)
-        self.stop()
-        sys.exit(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+            super().__init__(app, env, log, workers=workers, extra=list(extra))
+        except ServerError as error:
+            sys.exit(str(error))
 
 
 # --- what is sent ------------------------------------------------------------------
@@ -490,7 +458,7 @@ def main() -> int:
         print(f"  {labels[key]:52} p99 < {P99_TARGET_MS:.0f} ms at half peak: {p99:5.1f} ms"
               f"  {'met' if ok else 'MISSED'}")
     leaked = [word for word in ("example.com", "127.0.0.1:", "User-Agent") if word in log_text.replace(
-        f"Listening at: http://127.0.0.1:", "")]
+        "Listening at: http://127.0.0.1:", "")]
     if leaked:
         print(f"  WARNING: the server log contains {leaked}")
     return 1 if (args.check and missed) else 0

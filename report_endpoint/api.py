@@ -5,7 +5,6 @@ CSRF does not apply: the API uses no cookies and takes JSON only."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
@@ -123,5 +122,6 @@ def init_app(app) -> None:
 
     @app.get("/healthz")
     def healthz():
-        db.session().execute(db.text("SELECT 1"))
+        with db.engine().connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
         return jsonify({"status": "ok"})

@@ -4,8 +4,7 @@ without JavaScript: errors are shown beside the fields, with what was typed."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from . import reports
 from .forms import ReportForm, StatusForm

@@ -18,39 +18,27 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+import signal
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from gunicorn_server import OPENER, GunicornServer, ServerError
+
 ROUNDS = 5
 CLIENTS = 4
 STARTUP_TIMEOUT = 20.0
-# Straight to the loopback address: never through a proxy from the environment.
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """gunicorn on a free loopback port, in its own process group."""
+class Server(GunicornServer):
+    """The endpoint under gunicorn on one instance folder, rate limits raised."""
 
     def __init__(self, instance: Path, log: Path):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_")}
         env.update({
             "REPORT_INSTANCE_PATH": str(instance),
@@ -60,37 +48,10 @@ class Server:
             "REPORT_STATUS_LIMIT_OVERALL": "100000,60",
             "PYTHONUNBUFFERED": "1",
         })
-        self.log = log
-        with open(log, "ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "2",
-                 "--no-control-socket", "report_endpoint:create_app()"],
-                cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
-        self.wait_ready()
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                with OPENER.open(f"{self.base}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.05)
-        self.kill()
-        pytest.fail(f"gunicorn did not answer /healthz in {STARTUP_TIMEOUT} s:\n{self.log.read_text()[-3000:]}")
-
-    def kill(self) -> None:
-        """SIGKILL to the master and every worker at once (the process group)."""
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=10)
+            super().__init__("report_endpoint:create_app()", env, log, startup_timeout=STARTUP_TIMEOUT)
+        except ServerError as error:
+            pytest.fail(str(error))
 
     def post(self, path: str, body: dict, timeout: float = 10) -> tuple[int, dict]:
         request = urllib.request.Request(

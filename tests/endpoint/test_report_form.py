@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from report_endpoint import db
-from report_endpoint.models import Report, ReportedUrl
+from report_endpoint.models import Report
 
 from conftest import HTTPS, csrf_token, reference_in, submit_form
 
