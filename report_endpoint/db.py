@@ -31,6 +31,9 @@ def _sqlite_pragmas(connection, _record) -> None:
     # Deleted reports are overwritten, not left readable in free pages.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Checkpoint the WAL often, in small steps: a commit that happens to run a
+    # large checkpoint keeps every other writer waiting.
+    cursor.execute("PRAGMA wal_autocheckpoint=256")
     cursor.close()
 
 
