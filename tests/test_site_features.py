@@ -28,12 +28,12 @@ def test_every_page_has_quick_exit_report_and_get_help(site, language):
 
 
 def test_sitemap_has_hreflang_alternates_for_every_page(site):
-    namespaces = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
     tree = ET.parse(site / "sitemap.xml")
     alternates = {}
-    for url in tree.getroot().findall("s:url", namespaces):
-        location = url.find("s:loc", namespaces).text
-        alternates[location] = {link.get("hreflang"): link.get("href") for link in url.findall("x:link", namespaces)}
+    # {*}: any namespace (the sitemap's and XHTML's).
+    for url in tree.getroot().findall("{*}url"):
+        location = url.find("{*}loc").text
+        alternates[location] = {link.get("hreflang"): link.get("href") for link in url.findall("{*}link")}
     for path in nav_pages():
         english, khmer = SITE_URL + page_url(path, "en"), SITE_URL + page_url(path, "km")
         assert alternates.get(english, {}).get("km") == khmer, path

@@ -35,7 +35,7 @@ INVALID = [
     ("http://user:secret@example.com/", "userinfo"),
     ("http://example.com@evil.test/", "userinfo"),
     ("http://256.0.0.1/", "host"),
-    ("http://-example-.com/", "host"),
+    ("http://-example-.test/", "host"),
     ("http://localhost/", "host"),
     ("http://[not-ipv6]/", "invalid"),
     ("http://example.com:99999/", "invalid"),
