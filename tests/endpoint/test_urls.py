@@ -17,7 +17,7 @@ VALID = [
     ("example.org:8080/gallery", "http://example.org:8080/gallery"),
     ("<https://example.org/x>", "https://example.org/x"),
     ("https://bücher.example/", "https://xn--bcher-kva.example/"),
-    ("https://例え.テスト/パス", "https://xn--r8jz45g.xn--zckzah/%E3%83%91%E3%82%B9"),
+    ("https://例え.example.test/パス", "https://xn--r8jz45g.example.test/%E3%83%91%E3%82%B9"),
     ("http://192.0.2.10/x", "http://192.0.2.10/x"),
     ("http://[2001:db8::1]/x", "http://[2001:db8::1]/x"),
     ("https://example.com/%7Euser", "https://example.com/%7Euser"),
