@@ -1,5 +1,6 @@
 """The analysts' command line, run on the server:
 
+\b
     flask --app report_endpoint queue
     flask --app report_endpoint show REFERENCE [--contact]
     flask --app report_endpoint assess REFERENCE URL_NUMBER ASSESSMENT
@@ -126,4 +127,5 @@ def main() -> None:
 
     from . import create_app
 
-    FlaskGroup(create_app=create_app, add_default_commands=False, help=__doc__)()
+    FlaskGroup(create_app=create_app, add_default_commands=False,
+               help=__doc__.replace("flask --app report_endpoint", "ihc-analyst"))()
