@@ -153,3 +153,13 @@ def test_health(client):
 def test_unknown_api_path_is_json(client):
     answer = client.get("/api/v1/nothing", headers={"Accept-Language": "km"})
     assert answer.status_code == 404 and answer.get_json()["errors"]["request"][0][0] >= "\u1780"
+
+
+@pytest.mark.parametrize("clashes", [1, 3])
+def test_a_reference_clash_draws_another(client, monkeypatch, clashes):
+    from report_endpoint import reports
+    first = post(client, "/api/v1/reports", {"seen_on": "chat", "urls": ["example.com/a"]}).get_json()["reference"]
+    drawn = iter([first] * clashes + ["87654321" if first != "87654321" else "12345678"])
+    monkeypatch.setattr(reports, "new_reference", lambda: next(drawn))
+    second = post(client, "/api/v1/reports", {"seen_on": "chat", "urls": ["example.com/b"]})
+    assert second.status_code == 201 and second.get_json()["reference"] != first
