@@ -11,17 +11,16 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 
 from . import db, reports
-from .forms import StatusForm, check_report
+from .forms import CONTACT_FIELDS, StatusForm, check_report
 from .references import normalise_reference
 from .stages import public_text
-from .web import limited
+from .ratelimit import limited
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
 
 REPORT_FIELDS = {"seen_on": str, "urls": (str, list), "description": str, "anonymous": bool,
                  "danger": bool, "contact": dict, "lang": str}
-CONTACT_FIELDS = ("name", "email", "phone")
 
 
 def error(status: int, errors: dict):
@@ -50,10 +49,9 @@ def report_values(body: dict) -> tuple[dict | None, dict]:
     if isinstance(urls, list) and not all(isinstance(u, str) for u in urls):
         errors["urls"] = [_("Each address must be a string.")]
     contact = body.get("contact") or {}
-    if isinstance(contact, dict):
-        for name, value in contact.items():
-            if name not in CONTACT_FIELDS or not isinstance(value, str):
-                errors.setdefault("contact", []).append(_("Contact details are name, email and phone, as strings."))
+    if isinstance(contact, dict) and any(name not in CONTACT_FIELDS or not isinstance(value, str)
+                                         for name, value in contact.items()):
+        errors["contact"] = [_("Contact details are name, email and phone, as strings.")]
     if errors:
         return None, errors
     return {

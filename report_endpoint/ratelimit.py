@@ -14,6 +14,8 @@ import threading
 import time
 from collections import OrderedDict, deque
 
+from flask import current_app, request
+
 
 class SlidingWindow:
     """At most `count` events per `seconds` for each key."""
@@ -58,3 +60,10 @@ class RateLimiter:
     def allow(self, address: str) -> bool:
         # Per client first: one noisy client must not use up everyone's allowance.
         return self.per_client.allow(self.client_key(address)) and self.overall.allow("all")
+
+
+def limited(kind: str) -> bool:
+    """True when this request is over the "report" or "status" limit."""
+    limiter: RateLimiter = current_app.extensions["rate_limiters"][kind]
+    # Behind nginx, TRUSTED_PROXIES makes remote_addr the real client (ProxyFix).
+    return not limiter.allow(request.remote_addr or "unknown")

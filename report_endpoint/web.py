@@ -4,22 +4,13 @@ without JavaScript: errors are shown beside the fields, with what was typed."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from . import reports
 from .forms import ReportForm, StatusForm
-from .ratelimit import RateLimiter
+from .ratelimit import limited
 
 bp = Blueprint("web", __name__)
-
-
-def client_address() -> str:
-    return request.remote_addr or "unknown"
-
-
-def limited(kind: str) -> bool:
-    limiter: RateLimiter = current_app.extensions["rate_limiters"][kind]
-    return not limiter.allow(client_address())
 
 
 def other_language_url(endpoint: str) -> str:
