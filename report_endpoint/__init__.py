@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,6 +20,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import api, cli, db, errors, i18n, security, web
 from .config import DEFAULTS, from_environment, instance_secrets
 from .ratelimit import RateLimiter
+
+
+class BoundedJSON(DefaultJSONProvider):
+    """JSON bodies that nest too deeply for the parser are invalid JSON (a 400),
+    not a RecursionError (a 500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
 
 
 class CachedSerializerSessions(SecureCookieSessionInterface):
@@ -54,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # or anything else reads them.
     errors.init_app(app)
     app.session_interface = CachedSerializerSessions()
+    app.json = BoundedJSON(app)
     app.extensions["csrf"] = CSRFProtect(app)
     app.extensions["rate_limiters"] = {
         kind: RateLimiter(app.config["CLIENT_KEY"], app.config[f"{kind.upper()}_LIMIT_PER_CLIENT"],

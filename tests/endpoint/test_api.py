@@ -70,7 +70,10 @@ def test_invalid_reports_get_translated_errors_and_store_nothing(app, client, bo
     assert count(app) == 0
 
 
-@pytest.mark.parametrize("body", [b"[1, 2]", b'"text"', b"null", b"{bad json", b"\xff\xfe"])
+@pytest.mark.parametrize("body", [b"[1, 2]", b'"text"', b"null", b"{bad json", b"\xff\xfe",
+                                  b"[" * 30000 + b"]" * 30000, b'{"a":' * 10000 + b"1" + b"}" * 10000,
+                                  b'{"seen_on": "website", "urls": ["example.com"], "description": "\xc3\x28"}'],
+                         ids=lambda body: body[:12].decode("latin-1") + f"..{len(body)}b")
 def test_bodies_that_are_not_a_json_object_are_refused(app, client, body):
     answer = post(client, "/api/v1/reports", body)
     assert answer.status_code == 400 and "body" in answer.get_json()["errors"]
