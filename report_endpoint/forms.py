@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from .i18n import local_digits
 from .references import normalise_reference
-from .reports import SEEN_ON, NewReport
+from .reports import NewReport
 from .urls import parse_urls
 
 SEEN_ON_LABELS = {
@@ -189,5 +189,3 @@ class StatusForm(FlaskForm):
         if self.normalised is None:
             raise ValidationError(self.INVALID)
 
-
-assert set(SEEN_ON_LABELS) == set(SEEN_ON)

@@ -19,9 +19,6 @@ from .stages import ILLEGAL, public_stage, public_text
 
 log = logging.getLogger(__name__)
 
-SEEN_ON = ("website", "social_media", "chat", "email", "file_sharing", "game", "livestream", "other")
-
-
 @dataclass
 class NewReport:
     seen_on: str
@@ -41,8 +38,7 @@ class Stored:
 def submit(new: NewReport) -> Stored:
     """Store a report; return its reference once it is committed (on disk).
 
-    Contact details are dropped when the report is anonymous, even if sent.
-    Core statements, not the ORM: this is the hot path of every submission."""
+    Contact details are dropped when the report is anonymous, even if sent."""
     contact = None
     if not new.anonymous and new.contact and any(new.contact.values()):
         contact = encrypt_contact({k: v for k, v in new.contact.items() if v})
