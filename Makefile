@@ -1,5 +1,6 @@
 # The two commands of the README:
-#   make serve   build the site and serve it at http://127.0.0.1:$(PORT)
+#   make serve   build the site and serve the whole system (site, report form,
+#                status check, API) at http://127.0.0.1:$(PORT)
 #   make test    install what the tests need and run every test
 # Everything is installed into .venv from pyproject.toml; system packages
 # (Debian's chromium for the browser tests) through apt-get.
@@ -9,7 +10,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve endpoint test build benchmark system-deps clean
+.PHONY: serve preview endpoint test build benchmark system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -20,8 +21,21 @@ $(VENV)/.installed: pyproject.toml
 build: $(VENV)/.installed
 	$(VENV)/bin/mkdocs build --strict
 
-serve: $(VENV)/.installed
-	@echo "Serving the site at http://127.0.0.1:$(PORT)/ (Khmer: http://127.0.0.1:$(PORT)/km/)"
+# One gunicorn serves the built site and the endpoint together, on SQLite in
+# ./instance (production splits them: deploy/).  The session cookie is not
+# marked Secure here, since the local address is plain http.
+serve: build
+	@echo ""
+	@echo "  Internet Hotline Cambodia is running: open http://127.0.0.1:$(PORT)/"
+	@echo "  Khmer: http://127.0.0.1:$(PORT)/km/   Report form: http://127.0.0.1:$(PORT)/report/"
+	@echo "  Stop with Ctrl+C."
+	@echo ""
+	REPORT_INSTANCE_PATH=$(CURDIR)/instance REPORT_SITE_DIR=$(CURDIR)/site REPORT_SERVE_SITE=1 \
+	REPORT_SESSION_COOKIE_SECURE=0 $(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py \
+	  --bind 127.0.0.1:$(PORT) 'report_endpoint:create_app()'
+
+# The site alone with live reload, for writers editing pages (no form).
+preview: $(VENV)/.installed
 	$(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:$(PORT)
 
 # Debian's chromium (browser tests) and PostgreSQL (the storage tests run

@@ -17,7 +17,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, cli, db, errors, i18n, security, web
+from . import api, cli, db, errors, i18n, security, site_files, web
 from .config import DEFAULTS, from_environment, instance_secrets
 from .ratelimit import RateLimiter
 
@@ -82,4 +82,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)
+    site_files.init_app(app)
     return app

@@ -18,6 +18,12 @@ ENV_PREFIX = "REPORT_"
 DEFAULTS = {
     # Filled in from the instance folder when not given.
     "DATABASE_URL": None,
+    # The folder MkDocs built (site/): the form and status pages are its
+    # pages with the form in their slot.  Unset: a small built-in frame.
+    "SITE_DIR": None,
+    # Also serve every other file of SITE_DIR (the local all-in-one server;
+    # in production nginx serves them).
+    "SERVE_SITE": False,
     # A report is a few URLs and a short note: 64 KiB is plenty, and refusing
     # larger bodies early keeps floods cheap.
     "MAX_CONTENT_LENGTH": 64 * 1024,

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from .security import body_type_refused
+from .site_pages import as_content
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,10 @@ def messages() -> dict[int, str]:
 def answer(status: int, message: str):
     if request.path.startswith("/api/"):
         return jsonify({"errors": {"request": [message]}}), status
-    return render_template("error.html", status=status, message=message), status
+    # On the form and status pages, the message takes the place of the
+    # page's article, inside the site's frame; elsewhere the built-in frame.
+    slot = {"report": "report-form", "status": "status-check"}.get((request.endpoint or "").split(".")[-1])
+    return as_content(slot, render_template("error.html", message=message), message), status
 
 
 def init_app(app: Flask) -> None:

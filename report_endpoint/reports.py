@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass
 
 from flask_babel import format_date
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 
 from . import db
 from .crypto import encrypt_contact
@@ -116,6 +116,9 @@ def counters() -> dict:
     session = db.session()
     return {
         "reports_received": session.scalar(select(func.count(Report.id))),
-        "urls_confirmed": session.scalar(select(func.count(ReportedUrl.id)).where(ReportedUrl.assessment.in_(ILLEGAL))),
-        "urls_removed": session.scalar(select(func.count(ReportedUrl.id)).where(ReportedUrl.removed_at.is_not(None))),
+        # An address counts once, however many reports named it.
+        "urls_confirmed": session.scalar(
+            select(func.count(distinct(ReportedUrl.url))).where(ReportedUrl.assessment.in_(ILLEGAL))),
+        "urls_removed": session.scalar(
+            select(func.count(distinct(ReportedUrl.url))).where(ReportedUrl.removed_at.is_not(None))),
     }

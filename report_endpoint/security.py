@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-# The Content-Security-Policy, one directive per line, serialised once.
+# The Content-Security-Policy of the whole site: the static pages (through
+# deploy/nginx/security-headers.conf, generated from HEADERS below), the form
+# pages and the API answer with the same one.  No inline script or style
+# anywhere (Material's inline scripts are moved into files by overrides/).
 CSP = {
     "default-src": ["'none'"],
-    "style-src": ["'self'"],       # static/report.css
-    "img-src": ["'self'"],
-    "font-src": ["'self'"],
-    "script-src": ["'self'"],      # no inline scripts
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],  # Material's icons are data: SVGs in its CSS
+    "font-src": ["'self'"],          # self-hosted Noto Sans Khmer
+    "connect-src": ["'self'"],       # the search index; the counters from /api/v1/stats
+    "worker-src": ["'self'"],        # the search worker
+    "manifest-src": ["'self'"],
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
     "base-uri": ["'none'"],

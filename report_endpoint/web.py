@@ -1,54 +1,61 @@
-"""The report form and the status check as HTML pages, in both languages:
-/report/ and /report/status/, with /km/ in front for Khmer.  They work
-without JavaScript: errors are shown beside the fields, with what was typed."""
+"""The report form and the status check as pages of the site, in both
+languages: /report/ and /report/status/, with /km/ in front for Khmer.
+
+Each answer is the site's own built page with the form in its slot
+(site_pages), so the form has the site's header, navigation, language switch
+and quick exit.  Everything works without JavaScript: errors are shown beside
+the fields with what was typed, and the reference once the report is stored."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from . import reports
 from .forms import ReportForm, StatusForm
 from .ratelimit import limited
+from .site_pages import as_content, in_slot
 
 bp = Blueprint("web", __name__)
 
 
-def other_language_url(endpoint: str) -> str:
-    """The same page in the other language (for the language switch)."""
-    blueprint = "web_km" if request.blueprint == "web" else "web"
-    return url_for(f"{blueprint}.{endpoint}")
+def error_title(title: str) -> str:
+    """A page title that says at once that something needs correcting."""
+    return _("Error: %(title)s", title=title)
 
 
 @bp.route("/report/", methods=["GET", "POST"])
 def report():
     form = ReportForm()
+    title = _("Report child sexual abuse material")
     if request.method == "POST":
         if limited("report"):
-            return render_template("report.html", form=form, limited=True,
-                                   switch_url=other_language_url("report")), 429
+            return in_slot("report-form", render_template("report.html", form=form, limited=True),
+                           error_title(title)), 429
         if form.validate_on_submit():
             new = form.new_report()
             stored = reports.submit(new)
-            return render_template("report_received.html", reference=stored.reference, urls=new.urls,
-                                   urgent=form.danger.data, switch_url=other_language_url("status")), 201
-        return render_template("report.html", form=form, switch_url=other_language_url("report")), 400
-    return render_template("report.html", form=form, switch_url=other_language_url("report"))
+            received = render_template("report_received.html", reference=stored.reference, urls=new.urls,
+                                       urgent=form.danger.data)
+            return as_content("report-form", received, _("Report received")), 201
+        return in_slot("report-form", render_template("report.html", form=form), error_title(title)), 400
+    return in_slot("report-form", render_template("report.html", form=form))
 
 
 @bp.route("/report/status/", methods=["GET", "POST"])
 def status():
     form = StatusForm()
-    answer = None
-    code = 200
+    title = _("Check the status of your report")
     if request.method == "POST":
         if limited("status"):
-            return render_template("status.html", form=form, limited=True,
-                                   switch_url=other_language_url("status")), 429
+            return in_slot("status-check", render_template("status.html", form=form, limited=True),
+                           error_title(title)), 429
         if form.validate_on_submit():
             answer = reports.status(form.normalised)
-        else:
-            code = 400
-    return render_template("status.html", form=form, answer=answer, switch_url=other_language_url("status")), code
+            return in_slot("status-check", render_template("status.html", form=form, answer=answer),
+                           f"{answer['label']} - {title}")
+        return in_slot("status-check", render_template("status.html", form=form), error_title(title)), 400
+    return in_slot("status-check", render_template("status.html", form=form))
 
 
 def init_app(app) -> None:

@@ -1,0 +1,32 @@
+"""gunicorn settings for the report endpoint, in production (deploy/README.md)
+and for `make serve`:
+
+    gunicorn --config deploy/gunicorn.conf.py 'report_endpoint:create_app()'
+
+Environment: GUNICORN_BIND (default: 127.0.0.1:8001, where nginx passes to),
+GUNICORN_WORKERS (default: 2 per core, at least 2).
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
+workers = int(os.environ.get("GUNICORN_WORKERS", max(2, 2 * (os.cpu_count() or 1))))
+# Sync workers: each request is short (a form, a status check) and the SQLite
+# writer serialises reports anyway; nginx buffers slow clients.
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 20
+# Workers are renewed now and then, so no slow leak can grow without limit.
+max_requests = 20000
+max_requests_jitter = 2000
+# Small limits on what a request may be: a report is a few URLs.
+limit_request_line = 4096
+limit_request_fields = 60
+limit_request_field_size = 8190
+# No access log: its lines would hold client addresses.  Errors only, to
+# stderr (the journal), without request data.
+accesslog = None
+errorlog = "-"
+loglevel = "warning"
+# No runtime control socket (gunicornc): nothing to manage it from.
+control_socket_disable = True
