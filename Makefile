@@ -38,9 +38,10 @@ serve: build
 preview: $(VENV)/.installed
 	$(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:$(PORT)
 
-# Debian's chromium (browser tests) and PostgreSQL (the storage tests run
-# against a real server, which the tests start themselves).
-SYSTEM_PACKAGES := chromium postgresql
+# Debian's chromium (browser tests), PostgreSQL (the storage tests run
+# against a real server) and nginx (the deployment tests run deploy/nginx);
+# the tests start their own servers on loopback.
+SYSTEM_PACKAGES := chromium postgresql nginx
 
 # The report endpoint alone, under gunicorn, SQLite in ./instance.
 endpoint: $(VENV)/.installed

@@ -60,3 +60,14 @@ def add_security_headers(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
+
+
+def nginx_directives() -> str:
+    """HEADERS as nginx add_header lines: deploy/nginx/security-headers.conf,
+    so static pages carry exactly the headers of the endpoint's answers.
+    Regenerate with `python deploy/write_security_headers.py`; a test compares."""
+    lines = ["# Written by deploy/write_security_headers.py from report_endpoint/security.py:",
+             "# the endpoint sends the same headers itself.  Do not edit by hand."]
+    lines += [f'add_header {name} "{value}" always;' for name, value in HEADERS.items()]
+    return "\n".join(lines) + "\n"
+

@@ -1,0 +1,149 @@
+"""The production nginx configuration (deploy/nginx/) run for real on
+loopback, for tests and benchmarks: the same files, with only addresses,
+ports and paths put in place of the production ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+import signal
+import ssl
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from site_helpers import ROOT, free_port
+
+DEPLOY = ROOT / "deploy" / "nginx"
+NGINX = "/usr/sbin/nginx"
+# Our own certificate for 127.0.0.1: clients here do not verify it.
+UNVERIFIED = ssl._create_unverified_context()  # noqa: S323 - loopback test server only
+HTTPS_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                           urllib.request.HTTPSHandler(context=UNVERIFIED))
+
+
+class NginxError(RuntimeError):
+    """nginx refused the configuration or never answered; the message has its log."""
+
+
+def self_signed_certificate(folder: Path) -> None:
+    """fullchain.pem and privkey.pem for 127.0.0.1, as deploy/README.md's paths expect."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hotline.test")])
+    now = dt.datetime.now(dt.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=2))
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName("hotline.test"),
+                                                              x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .sign(key, hashes.SHA256()))
+    (folder / "fullchain.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (folder / "privkey.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                           serialization.PrivateFormat.PKCS8,
+                                                           serialization.NoEncryption()))
+
+
+def replaced(text: str, old: str, new: str) -> str:
+    """text with old replaced; the production file must still contain old."""
+    if old not in text:
+        raise NginxError(f"deploy/nginx/ihc.conf no longer contains {old!r}: update tests/nginx_server.py")
+    return text.replace(old, new)
+
+
+def site_config(site: Path, upstream_port: int, https_port: int, http_port: int, work: Path) -> str:
+    """deploy/nginx/ihc.conf with loopback ports and this run's folders."""
+    text = (DEPLOY / "ihc.conf").read_text(encoding="utf-8")
+    text = replaced(text, "    listen [::]:80;\n", "")
+    text = replaced(text, "    listen [::]:443 ssl http2;\n", "")
+    text = replaced(text, "listen 80;", f"listen 127.0.0.1:{http_port};")
+    text = replaced(text, "listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    text = replaced(text, "/etc/ssl/ihc/", f"{work}/tls/")
+    text = replaced(text, "/srv/ihc/site", str(site))
+    text = replaced(text, "server 127.0.0.1:8001;", f"server 127.0.0.1:{upstream_port};")
+    text = replaced(text, "/etc/nginx/ihc/", f"{DEPLOY}/")
+    return replaced(text, "/var/log/nginx/ihc.access.log", f"{work}/access.log")
+
+
+def main_config(work: Path, site_conf: Path) -> str:
+    """A minimal nginx.conf around the site's file (Debian's own has the same shape)."""
+    temp = work / "temp"
+    return f"""
+user root;
+worker_processes 2;
+pid {work}/nginx.pid;
+error_log {work}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    include {site_conf};
+}}
+"""
+
+
+class NginxServer:
+    def __init__(self, site: Path, upstream_port: int, work: Path, startup_timeout: float = 20.0):
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "tls").mkdir(exist_ok=True)
+        (work / "temp").mkdir(exist_ok=True)
+        self_signed_certificate(work / "tls")
+        self.work = work
+        self.https_port, self.http_port = free_port(), free_port()
+        self.base = f"https://127.0.0.1:{self.https_port}"
+        self.http_base = f"http://127.0.0.1:{self.http_port}"
+        self.access_log = work / "access.log"
+        self.error_log = work / "error.log"
+        site_conf = work / "ihc.conf"
+        site_conf.write_text(site_config(site, upstream_port, self.https_port, self.http_port, work))
+        self.conf = work / "nginx.conf"
+        self.conf.write_text(main_config(work, site_conf))
+        check = subprocess.run([NGINX, "-t", "-e", str(self.error_log), "-c", str(self.conf)],
+                               capture_output=True, text=True)
+        if check.returncode != 0:
+            raise NginxError(check.stderr)
+        self.process = subprocess.Popen([NGINX, "-e", str(self.error_log), "-c", str(self.conf), "-g", "daemon off;"],
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_ready(startup_timeout)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise NginxError(f"nginx exited with {self.process.returncode}:\n{self.error_log.read_text()[-3000:]}")
+            try:
+                with HTTPS_OPENER.open(f"{self.base}/", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise NginxError(f"nginx did not answer in {timeout} s:\n{self.error_log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGQUIT)  # graceful: finish requests, then exit
+            self.process.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
