@@ -89,6 +89,16 @@ def body_source(kind: str, tag: str, references: list[str]):
     return lambda n: TRIVIAL_BODY
 
 
+# wrk's done(): one JSON line with the counts and latency percentiles.
+WRK_DONE = (
+    'function done(summary, latency, requests)\n'
+    '  local e = summary.errors\n'
+    '  io.write(string.format(\'WRKJSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,'
+    '"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d}\\n\', summary.requests, summary.duration,'
+    ' e.connect, e.read, e.write, e.status, e.timeout, latency:percentile(50), latency:percentile(99)))\n'
+    'end\n')
+
+
 def lua_script(kind: str, tag: str, references: list[str]) -> str:
     """wrk's request() for the kind, and a done() that prints one JSON line."""
     head = 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
@@ -109,22 +119,16 @@ def lua_script(kind: str, tag: str, references: list[str]) -> str:
                 'function request()\n  i = i % #bodies + 1\n  return wrk.format(nil, nil, nil, bodies[i])\nend\n')
     else:
         body = f"wrk.body = '{TRIVIAL_BODY}'\n"
-    done = (
-        'function done(summary, latency, requests)\n'
-        '  local e = summary.errors\n'
-        '  io.write(string.format(\'WRKJSON {"requests":%d,"duration_us":%d,"connect":%d,"read":%d,'
-        '"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d}\\n\', summary.requests, summary.duration,'
-        ' e.connect, e.read, e.write, e.status, e.timeout, latency:percentile(50), latency:percentile(99)))\n'
-        'end\n')
-    return head + body + done
+    return head + body + WRK_DONE
 
 
 # --- load generators ---------------------------------------------------------------
 
-def run_wrk(port: int, path: str, script: Path, seconds: float, threads: int, connections: int) -> dict:
+def run_wrk(base: str, path: str, script: Path, seconds: float, threads: int, connections: int) -> dict:
+    """wrk against base + path (http or https), closed loop; its summary."""
     result = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
-         "-s", str(script), f"http://127.0.0.1:{port}{path}"],
+         "-s", str(script), f"{base}{path}"],
         capture_output=True, text=True, timeout=seconds + 60)
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if line is None:
@@ -309,7 +313,7 @@ def measure(name: str, kind: str, server: Gunicorn, path: str, args, work: Path,
         if use_wrk:
             script = work / f"{name}-{run_tag}.lua"
             script.write_text(lua_script(kind, run_tag, references))
-            return run_wrk(server.port, path, script, seconds, args.threads, args.connections)
+            return run_wrk(server.base, path, script, seconds, args.threads, args.connections)
         return run_python_client({"mode": "closed", "port": server.port, "path": path, "kind": kind,
                                   "tag": run_tag, "references": references, "seconds": seconds,
                                   "connections": args.connections, "warmup": 0})
