@@ -47,7 +47,7 @@ def first_visit(browser, url: str) -> dict:
     context = browser.new_context(ignore_https_errors=True)
     page = context.new_page()
     finished = []
-    page.on("requestfinished", finished.append)
+    page.on("requestfinished", lambda request: finished.append(request))
     page.goto(url, wait_until="networkidle")
     page.wait_for_timeout(300)
     visit = summarise(finished, url)

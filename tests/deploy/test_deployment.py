@@ -152,3 +152,33 @@ def test_files_outside_the_site_are_not_served(stack):
         status, _h, body = fetch(stack.base + urllib.parse.quote(path, safe="/%"))
         assert status in (400, 404), path
         assert b"ihc_endpoint" not in body
+
+
+def test_when_the_endpoint_is_down_the_form_pages_say_so(site, tmp_path):
+    """nginx in front of a port where nothing listens: the Report page is the
+    site's own page with its fallback text (and the phone line), as a 503
+    with the same headers, for a visit and for a form sent."""
+    from nginx_server import NginxServer
+    from site_helpers import free_port
+
+    nginx = NginxServer(site, free_port(), tmp_path / "nginx")
+    try:
+        for method, data in (("GET", None), ("POST", b"urls=example.com")):
+            status, headers, body = fetch(nginx.base + "/km/report/", data=data, method=method,
+                                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+            text = body.decode()
+            assert status == 503, method
+            assert 'lang="km"' in text and "tel:+85592311511" in text and "csrf_token" not in text
+            assert security_headers(headers) == {name: [value] for name, value in HEADERS.items()}
+        status, _h, body = fetch(nginx.base + "/report/status/")
+        assert status == 503 and 'data-ihc-slot="status-check"' in body.decode()
+        status, _h, _b = fetch(nginx.base + "/_unavailable/report/")
+        assert status == 404  # the fallback is internal only
+        status, headers, body = fetch(nginx.base + "/api/v1/reports", data=b"{}",
+                                      headers={"Content-Type": "application/json"})
+        assert status == 503 and headers["Content-Type"].startswith("application/json")
+        messages = json.loads(body)["errors"]["request"]
+        assert "not available" in messages[0] and "សេវារាយការណ៍" in messages[1]
+        assert security_headers(headers) == {name: [value] for name, value in HEADERS.items()}
+    finally:
+        nginx.stop()
