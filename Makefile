@@ -24,13 +24,10 @@ build: $(VENV)/.installed
 # One gunicorn serves the built site and the endpoint together, on SQLite in
 # ./instance (production splits them: deploy/).  The session cookie is not
 # marked Secure here, since the local address is plain http.
+# deploy/gunicorn.conf.py prints the address to open once it listens.
 serve: build
-	@echo ""
-	@echo "  Internet Hotline Cambodia is running: open http://127.0.0.1:$(PORT)/"
-	@echo "  Khmer: http://127.0.0.1:$(PORT)/km/   Report form: http://127.0.0.1:$(PORT)/report/"
-	@echo "  Stop with Ctrl+C."
-	@echo ""
-	REPORT_INSTANCE_PATH=$(CURDIR)/instance REPORT_SITE_DIR=$(CURDIR)/site REPORT_SERVE_SITE=1 \
+	@echo "Starting the site and the report endpoint on http://127.0.0.1:$(PORT)/ ..."
+	@REPORT_INSTANCE_PATH=$(CURDIR)/instance REPORT_SITE_DIR=$(CURDIR)/site REPORT_SERVE_SITE=1 \
 	REPORT_SESSION_COOKIE_SECURE=0 $(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py \
 	  --bind 127.0.0.1:$(PORT) 'report_endpoint:create_app()'
 

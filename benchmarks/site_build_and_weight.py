@@ -71,8 +71,8 @@ def time_builds(runs: int) -> tuple[list[float], Path]:
     return times, site
 
 
-def first_visit(browser, url: str, search: str | None = None) -> dict:
-    context = browser.new_context()
+def first_visit(browser, url: str, search: str | None = None, ignore_https_errors: bool = False) -> dict:
+    context = browser.new_context(ignore_https_errors=ignore_https_errors)
     page = context.new_page()
     responses = []
     page.on("requestfinished", lambda request: responses.append(request))

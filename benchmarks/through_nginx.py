@@ -39,20 +39,8 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from endpoint_throughput import RAISED_LIMITS, WRK_DONE, lua_script, run_wrk  # noqa: E402
 from gunicorn_server import GunicornServer  # noqa: E402
 from nginx_server import NginxServer  # noqa: E402
-from site_build_and_weight import summarise  # noqa: E402
+from site_build_and_weight import first_visit  # noqa: E402
 from site_helpers import CHROMIUM, CHROMIUM_ARGS, build_site  # noqa: E402
-
-
-def first_visit(browser, url: str) -> dict:
-    context = browser.new_context(ignore_https_errors=True)
-    page = context.new_page()
-    finished = []
-    page.on("requestfinished", lambda request: finished.append(request))
-    page.goto(url, wait_until="networkidle")
-    page.wait_for_timeout(300)
-    visit = summarise(finished, url)
-    context.close()
-    return visit
 
 
 def alternate(targets: dict[str, str], path: str, script_text: str, args, work: Path) -> dict[str, list[dict]]:
@@ -116,7 +104,8 @@ def main() -> int:
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            visits = [first_visit(browser, f"{nginx.base}/km/report/") for _ in range(args.repeats)]
+            visits = [first_visit(browser, f"{nginx.base}/km/report/", ignore_https_errors=True)
+                      for _ in range(args.repeats)]
             browser.close()
         print("First visit to the Khmer Report page through nginx (fresh Chromium, gzip, TLS)")
         print(f"requests {visits[0]['requests']}, bytes on the wire "

@@ -30,3 +30,12 @@ errorlog = "-"
 loglevel = "warning"
 # No runtime control socket (gunicornc): nothing to manage it from.
 control_socket_disable = True
+
+
+def when_ready(server):
+    """Once gunicorn listens: under `make serve`, say where to open the site."""
+    if os.environ.get("REPORT_SERVE_SITE"):
+        address = f"http://{server.cfg.bind[0]}"
+        print(f"\n  Internet Hotline Cambodia is running: open {address}/\n"
+              f"  Khmer: {address}/km/   Report form: {address}/report/\n"
+              f"  Stop with Ctrl+C.\n", flush=True)

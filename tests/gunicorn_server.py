@@ -22,6 +22,25 @@ class ServerError(RuntimeError):
     """gunicorn exited or never answered; the message carries its log."""
 
 
+def wait_until_serving(process: subprocess.Popen, url: str, opener, timeout: float, log: Path, name: str,
+                       error: type, stop) -> None:
+    """Return once url answers 200.  If the server exits or never answers,
+    stop() it and raise error with the end of its log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise error(f"{name} exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with opener.open(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.05)
+    stop()
+    raise error(f"{name} did not answer {url} in {timeout} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
 class GunicornServer:
     def __init__(self, app: str, env: dict, log: Path, workers: int = 2, extra: list[str] = (),
                  startup_timeout: float = 30.0):
@@ -33,22 +52,8 @@ class GunicornServer:
         with open(log, "ab") as out:
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                             stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_ready(startup_timeout)
-
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerError(f"gunicorn exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                with OPENER.open(f"{self.base}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        self.kill()
-        raise ServerError(f"gunicorn did not answer /healthz in {timeout} s:\n{self.log.read_text()[-3000:]}")
+        wait_until_serving(self.process, f"{self.base}/healthz", OPENER, startup_timeout, log, "gunicorn",
+                           ServerError, self.kill)
 
     def stop(self) -> None:
         """A clean stop (SIGTERM), then SIGKILL if it lingers."""

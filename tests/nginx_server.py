@@ -10,8 +10,6 @@ import os
 import signal
 import ssl
 import subprocess
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from gunicorn_server import wait_until_serving
 from site_helpers import ROOT, free_port
 
 DEPLOY = ROOT / "deploy" / "nginx"
@@ -121,22 +120,8 @@ class NginxServer:
         self.process = subprocess.Popen([NGINX, "-e", str(self.error_log), "-c", str(self.conf), "-g", "daemon off;"],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_ready(startup_timeout)
-
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise NginxError(f"nginx exited with {self.process.returncode}:\n{self.error_log.read_text()[-3000:]}")
-            try:
-                with HTTPS_OPENER.open(f"{self.base}/", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise NginxError(f"nginx did not answer in {timeout} s:\n{self.error_log.read_text()[-3000:]}")
+        wait_until_serving(self.process, f"{self.base}/", HTTPS_OPENER, startup_timeout, self.error_log, "nginx",
+                           NginxError, self.stop)
 
     def stop(self) -> None:
         try:
