@@ -1,12 +1,21 @@
-"""Fixtures: the site built once per test run, served on loopback, and a real
+"""Fixtures: the site built once per test run, served on loopback; the whole
+system as deployed (the built site and deploy/nginx/ in a real nginx, the
+endpoint in a real gunicorn with deploy/gunicorn.conf.py, SQLite); and a real
 headless Chromium (Debian's, driven by Playwright)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from types import SimpleNamespace
+
 import pytest
 from playwright.sync_api import sync_playwright
 
-from site_helpers import CHROMIUM, CHROMIUM_ARGS, build_site, serve_directory
+from gunicorn_server import GunicornServer
+from nginx_server import NginxServer
+from site_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, build_site, serve_directory
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +54,31 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def stack(site, tmp_path_factory):
+    work = tmp_path_factory.mktemp("stack")
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("REPORT_")},
+           "REPORT_INSTANCE_PATH": str(work / "instance"),
+           "REPORT_SITE_DIR": str(site),
+           "REPORT_TRUSTED_PROXIES": "1"}
+    endpoint = GunicornServer("report_endpoint:create_app()", env, work / "gunicorn.log",
+                              extra=["--config", str(ROOT / "deploy" / "gunicorn.conf.py")])
+    try:
+        nginx = NginxServer(site, endpoint.port, work / "nginx")
+    except Exception:
+        endpoint.stop()
+        raise
+
+    def analyst(*args: str) -> str:
+        """An analyst command on the server, against the same instance."""
+        result = subprocess.run([sys.executable, "-m", "flask", "--app", "report_endpoint", *args,
+                                 "--analyst", "tester"], env=env, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    yield SimpleNamespace(base=nginx.base, http_base=nginx.http_base, nginx=nginx, endpoint=endpoint,
+                          analyst=analyst, gunicorn_log=work / "gunicorn.log")
+    nginx.stop()
+    endpoint.stop()
