@@ -50,11 +50,17 @@ system-deps:
 	  echo "Installing system packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
-test: $(VENV)/.installed system-deps
+# axe-core (tests/accessibility/ runs it in Chromium), exactly as package-lock.json
+# pins it.  Node and npm come with the machine (NodeSource's nodejs bundles npm).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.installed system-deps node_modules/.installed
 	$(VENV)/bin/pytest
 
 benchmark: $(VENV)/.installed system-deps
 	$(PY) benchmarks/site_build_and_weight.py
 
 clean:
-	rm -rf site $(VENV)
+	rm -rf site $(VENV) node_modules
