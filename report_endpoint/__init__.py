@@ -22,11 +22,31 @@ from .config import DEFAULTS, from_environment, instance_secrets
 from .ratelimit import RateLimiter
 
 
+def unique_keys(pairs: list) -> dict:
+    """A JSON object, refused if a key comes twice (which one counts would be a guess)."""
+    found = {}
+    for key, value in pairs:
+        if key in found:
+            raise ValueError("duplicate key in a JSON object")
+        found[key] = value
+    return found
+
+
+def not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
 class BoundedJSON(DefaultJSONProvider):
-    """JSON bodies that nest too deeply for the parser are invalid JSON (a 400),
-    not a RecursionError (a 500)."""
+    """Strict JSON bodies: too deep for the parser, duplicate keys, NaN or
+    Infinity, and bytes that are not UTF-8 (Python's parser would guess
+    UTF-16 or UTF-32) are invalid JSON, a 400, never a RecursionError or a
+    float that breaks later (a 500)."""
 
     def loads(self, s, **kwargs):
+        if isinstance(s, (bytes, bytearray)):
+            s = bytes(s).decode("utf-8")  # UnicodeDecodeError is a ValueError
+        kwargs.setdefault("object_pairs_hook", unique_keys)
+        kwargs.setdefault("parse_constant", not_json)
         try:
             return super().loads(s, **kwargs)
         except RecursionError:

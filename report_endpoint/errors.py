@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .security import body_type_refused
+from .security import body_type_refused, form_body_problem
 from .site_pages import as_content
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,11 @@ def init_app(app: Flask) -> None:
         # Before the body is read: multipart (files) and anything not a form or JSON.
         if body_type_refused():
             return answer(415, messages()[415])
+        problem = form_body_problem()
+        if problem == "encoding":
+            return answer(400, _("The form sent characters we cannot read. Please type your report again."))
+        if problem == "duplicate":
+            return answer(400, _("The form was sent with a field more than once. Please fill it in again and send it."))
         return None
 
     @app.errorhandler(CSRFError)

@@ -50,7 +50,13 @@ def _shorten(text: str, limit: int = 60) -> str:
 
 # ── The rules, one function per field; the HTML form and the JSON API both use them.
 
-PHONE = re.compile(r"^[0-9០-៩+()\s.-]{6,25}$")
+PHONE = re.compile(r"^[0-9០-៩+() .-]{6,25}$")
+# Characters no one types into a text box: C0 and C1 controls and DEL, and the
+# bidirectional embeddings, overrides and isolates that make text read
+# differently from how it is stored ("Trojan Source").  Khmer's zero-width
+# space and joiners (U+200B-U+200D) are ordinary text here.
+HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+LINE_BREAK = re.compile(r"[\r\n]")
 
 
 def check_seen_on(value) -> str:
@@ -75,6 +81,14 @@ def check_length(value: str, setting: str) -> str:
     limit = current_app.config[setting]
     if value and len(value) > limit:
         raise ValidationError(_l("Please keep this under %(max)s characters.", max=local_digits(limit)))
+    return value
+
+
+def check_text(value: str, setting: str, multiline: bool = False) -> str:
+    """Free text: not too long, and nothing hidden in it."""
+    check_length(value, setting)
+    if value and (HIDDEN.search(value) or (not multiline and LINE_BREAK.search(value))):
+        raise ValidationError(_l("This contains hidden or control characters. Please type it again."))
     return value
 
 
@@ -104,8 +118,8 @@ CONTACT_FIELDS = ("name", "email", "phone")
 CHECKS = {
     "seen_on": check_seen_on,
     "urls": check_urls,
-    "description": lambda value: check_length(value, "MAX_DESCRIPTION_LENGTH"),
-    "name": lambda value: check_length(value, "MAX_CONTACT_LENGTH"),
+    "description": lambda value: check_text(value, "MAX_DESCRIPTION_LENGTH", multiline=True),
+    "name": lambda value: check_text(value, "MAX_CONTACT_LENGTH"),
     "email": check_email,
     "phone": check_phone,
     "website": check_honeypot,

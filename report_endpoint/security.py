@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote_to_bytes
+
 from flask import Flask, Response, request
 
 # The Content-Security-Policy of the whole site: the static pages (through
@@ -43,6 +45,30 @@ def body_type_refused() -> bool:
     if request.method not in ("POST", "PUT", "PATCH"):
         return False
     return request.mimetype not in ACCEPTED_BODIES
+
+
+def form_body_problem() -> str | None:
+    """Why a form body cannot be read as one UTF-8 value per field: "encoding"
+    (bytes that are not UTF-8, which would otherwise be silently replaced and
+    change an address), "duplicate" (a field sent twice: which one counts
+    would be a guess), or None.  The body is cached, and the form is parsed
+    from the same bytes afterwards."""
+    if request.method != "POST" or request.mimetype != "application/x-www-form-urlencoded":
+        return None
+    seen = set()
+    for pair in request.get_data(cache=True).split(b"&"):
+        if not pair:
+            continue
+        raw_name, _equals, raw_value = pair.partition(b"=")
+        try:
+            name = unquote_to_bytes(raw_name.replace(b"+", b" ")).decode("utf-8")
+            unquote_to_bytes(raw_value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return "encoding"
+        if name in seen:
+            return "duplicate"
+        seen.add(name)
+    return None
 
 
 def add_security_headers(response: Response) -> Response:

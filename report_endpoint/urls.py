@@ -43,6 +43,8 @@ class ParsedUrls:
 def _host(raw: str) -> str:
     """The host in ASCII form (IDN to punycode), or UrlError."""
     if raw.startswith("[") and raw.endswith("]"):
+        if "%" in raw:
+            raise UrlError("host", raw)  # a zone ("%eth0") names a network card, not a place online
         try:
             return f"[{ipaddress.IPv6Address(raw[1:-1]).compressed}]"
         except ValueError:
