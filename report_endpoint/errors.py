@@ -8,7 +8,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .security import body_type_refused, form_body_problem
 from .site_pages import as_content
@@ -41,6 +41,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_unaccepted_bodies():
         # Before the body is read: multipart (files) and anything not a form or JSON.
+        # A request no route takes (404, 405) gets that answer instead.
+        if request.routing_exception is not None:
+            return None
         if body_type_refused():
             return answer(415, messages()[415])
         problem = form_body_problem()
@@ -57,7 +60,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return answer(error.code, messages().get(error.code, error.description))
+        body, status = answer(error.code, messages().get(error.code, error.description))
+        response = app.make_response((body, status))
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))  # as RFC 9110 asks
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
