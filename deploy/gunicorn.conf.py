@@ -9,6 +9,8 @@ GUNICORN_WORKERS (default: 2 per core, at least 2).
 
 import os
 
+from gunicorn import glogging
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("GUNICORN_WORKERS", max(2, 2 * (os.cpu_count() or 1))))
 # Sync workers: each request is short (a form, a status check) and the SQLite
@@ -28,6 +30,26 @@ limit_request_field_size = 8190
 accesslog = None
 errorlog = "-"
 loglevel = "warning"
+
+
+class PrivateLogger(glogging.Logger):
+    """gunicorn's error log without client details.  When gunicorn cannot
+    parse a request it logs the client's address and what it could read of
+    the request ("Invalid request from ip=…"), and on an error outside the
+    app the request's path; the event is kept, those details are not."""
+
+    def warning(self, msg, *args, **kwargs):
+        if str(msg).startswith("Invalid request from ip="):
+            msg, args = "Invalid request refused (client and request not logged)", ()
+        super().warning(msg, *args, **kwargs)
+
+    def exception(self, msg, *args, **kwargs):
+        if str(msg).startswith("Error handling request"):
+            msg, args = "Error handling request (request not logged)", ()
+        super().exception(msg, *args, **kwargs)
+
+
+logger_class = PrivateLogger
 # No runtime control socket (gunicornc): nothing to manage it from.
 control_socket_disable = True
 

@@ -136,11 +136,20 @@ def test_logs_hold_no_address_agent_or_reported_url(stack):
     assert status == 201, body
     reference = json.loads(body)["reference"]
     fetch(stack.base + "/no/such/page/")
+    # Requests gunicorn itself cannot parse, straight to it: it would name the
+    # client and the request line if deploy/gunicorn.conf.py did not stop it.
+    import socket
+    for raw in (b"GET /?ref=" + reference.encode() + b" HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n",
+                b"\x16\x03\x01 " + marker.encode() + b"\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", stack.endpoint.port), timeout=5) as connection:
+            connection.sendall(raw)
+            connection.recv(1000)
     fetch(stack.base + "/api/v1/status", data=json.dumps({"reference": reference}).encode(),
           headers={"Content-Type": "application/json"})
     logs = {log.name: log.read_text(errors="replace") for log in
             (stack.nginx.access_log, stack.nginx.error_log, stack.gunicorn_log)}
     assert "POST /api/v1/reports 201" in logs["access.log"]  # the access log is written
+    assert "Invalid request refused" in logs["gunicorn.log"]  # the event is kept, its details not
     for name, text in logs.items():
         for secret in ("127.0.0.1", USER_AGENT, "IHC-deployment-test", marker, reference):
             assert secret not in text, f"{secret!r} in {name}"
