@@ -62,7 +62,11 @@ def stack(site, tmp_path_factory):
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("REPORT_")},
            "REPORT_INSTANCE_PATH": str(work / "instance"),
            "REPORT_SITE_DIR": str(site),
-           "REPORT_TRUSTED_PROXIES": "1"}
+           "REPORT_TRUSTED_PROXIES": "1",
+           # Every test reaches the stack from 127.0.0.1: the per-client limits
+           # (10 reports in 10 minutes) would make tests depend on each other.
+           # The limits themselves are tested in tests/endpoint/test_hardening.py.
+           "REPORT_REPORT_LIMIT_PER_CLIENT": "1000,600", "REPORT_STATUS_LIMIT_PER_CLIENT": "1000,60"}
     endpoint = GunicornServer("report_endpoint:create_app()", env, work / "gunicorn.log",
                               extra=["--config", str(ROOT / "deploy" / "gunicorn.conf.py")])
     try:

@@ -1,0 +1,154 @@
+"""axe-core finds no violation (WCAG 2.x A and AA, contrast included, and
+axe's best practices: tests/axe_helpers.py) on any page of the site in either
+language, served as deployed (nginx and gunicorn), nor on the report form and
+status check in each of their states: blank, with errors, answered."""
+
+from __future__ import annotations
+
+import pytest
+
+from axe_helpers import axe_violations, describe
+from site_helpers import LANGUAGES, nav_pages, page_url
+
+PREFIX = {"en": "", "km": "/km"}
+SUBMIT = "form[data-ihc-report-form] button[type=submit]"
+
+
+@pytest.fixture(scope="module")
+def shared_page(browser):
+    """One context for all static pages (fast); CSP bypassed so axe can be injected."""
+    context = browser.new_context(ignore_https_errors=True, bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture()
+def fresh_page(browser):
+    """A context of its own: a form's session and CSRF token start clean."""
+    context = browser.new_context(ignore_https_errors=True, bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
+STATIC = [page_url(path, lang) for lang in LANGUAGES for path in nav_pages()]
+
+
+@pytest.mark.parametrize("path", STATIC)
+def test_page_has_no_violation(shared_page, stack, path):
+    answer = shared_page.goto(f"{stack.base}/{path}")
+    assert answer.status == 200, path
+    violations = axe_violations(shared_page)
+    assert not violations, "\n" + describe(violations, "/" + path)
+
+
+@pytest.mark.parametrize("path", ["/no-such-page/", "/km/no-such-page/"])
+def test_not_found_page_has_no_violation(shared_page, stack, path):
+    answer = shared_page.goto(f"{stack.base}{path}")
+    assert answer.status == 404
+    violations = axe_violations(shared_page)
+    assert not violations, "\n" + describe(violations, path)
+
+
+def form_states(page, base: str, lang: str):
+    """Drive the report form and the status check through their states; yield
+    the name of each state once the page shows it.  Reserved names only."""
+    report = f"{base}{PREFIX[lang]}/report/"
+    page.goto(report)
+    yield "report: blank"
+    page.click(SUBMIT)
+    yield "report: empty submit (errors)"
+    page.goto(report)
+    page.uncheck("input[name=anonymous]")  # the contact fields show, to be checked too
+    page.select_option("#seen_on", "website")
+    page.fill("#urls", "example.com/fine\njavascript:alert(1)")
+    page.fill("#email", "not an address")
+    page.click(SUBMIT)
+    yield "report: invalid address and email (errors)"
+    page.goto(report)
+    page.fill("#urls", "example.com/expired")
+    page.context.clear_cookies()  # the session, and with it the CSRF token, is gone
+    page.click(SUBMIT)
+    yield "report: form expired (error page)"
+    page.goto(report)
+    page.select_option("#seen_on", "social_media")
+    page.fill("#urls", f"example.com/{lang}/axe\nhttps://example.org/{lang}/axe")
+    page.check("#danger")
+    page.click(SUBMIT)
+    reference = page.locator("[data-reference]").get_attribute("data-reference")
+    yield "report: confirmation"
+    status = f"{base}{PREFIX[lang]}/report/status/"
+    page.goto(status)
+    yield "status: blank"
+    page.fill("#reference", "12")
+    page.click("form button[type=submit]")
+    yield "status: wrong reference (errors)"
+    page.goto(status)
+    page.fill("#reference", reference)
+    page.click("form button[type=submit]")
+    yield "status: answer"
+
+
+def state_is_as_named(name: str, page) -> None:
+    """Each state is the one its name says (errors shown, answer shown...)."""
+    if "(errors)" in name:
+        assert page.locator(".ihc-field__error").count() >= 1, name
+    if "contact" in name or "email" in name:
+        assert page.locator("#email").is_visible(), name
+    if "error page" in name:
+        assert page.locator("h1#error").count() == 1, name
+    if name == "report: confirmation":
+        assert page.locator("[data-reference]").count() == 1
+    if name == "status: answer":
+        assert page.locator(".ihc-answer h3").count() == 1
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_form_states_have_no_violation(fresh_page, stack, lang):
+    problems, names = [], []
+    for name in form_states(fresh_page, stack.base, lang):
+        state_is_as_named(name, fresh_page)
+        names.append(name)
+        violations = axe_violations(fresh_page)
+        if violations:
+            problems.append(describe(violations, f"{fresh_page.url} [{name}]"))
+    assert len(names) == 8
+    assert not problems, "\n" + "\n".join(problems)
+
+
+# Material lays pages out differently on a phone (drawer, no tabs, search
+# behind a button): the pages visitors reach first, at a phone's width.
+PHONE_PAGES = [page_url(path, lang) for lang in LANGUAGES
+               for path in ("index.md", "report/index.md", "report/status.md", "get-help.md")]
+
+
+@pytest.fixture(scope="module")
+def phone_page(browser):
+    context = browser.new_context(ignore_https_errors=True, bypass_csp=True,
+                                  viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("path", PHONE_PAGES)
+def test_phone_width_has_no_violation(phone_page, stack, path):
+    phone_page.goto(f"{stack.base}/{path}")
+    violations = axe_violations(phone_page)
+    assert not violations, "\n" + describe(violations, f"/{path} at 360 px")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_phone_menu_open_has_no_violation(phone_page, stack, lang):
+    phone_page.goto(f"{stack.base}{PREFIX[lang]}/report/")
+    phone_page.click("label.md-header__button[for=__drawer]")
+    phone_page.wait_for_function("document.getElementById('__drawer').checked")
+    violations = axe_violations(phone_page)
+    assert not violations, "\n" + describe(violations, f"{PREFIX[lang]}/report/ at 360 px, menu open")
+
+
+@pytest.mark.parametrize(("lang", "query"), [("en", "report"), ("km", "រាយការណ៍")])
+def test_search_results_have_no_violation(shared_page, stack, lang, query):
+    shared_page.goto(f"{stack.base}{PREFIX[lang]}/")
+    shared_page.locator(".md-search__input").fill(query)
+    shared_page.wait_for_selector(".md-search-result__item")
+    violations = axe_violations(shared_page)
+    assert not violations, "\n" + describe(violations, f"{PREFIX[lang]}/ with search results for {query!r}")
