@@ -55,6 +55,19 @@ class GunicornServer:
         wait_until_serving(self.process, f"{self.base}/healthz", OPENER, startup_timeout, log, "gunicorn",
                            ServerError, self.kill)
 
+    def worker_pids(self) -> list[int]:
+        """The master's children (its workers), from /proc."""
+        found = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == self.process.pid:
+                    found.append(int(entry))
+        return found
+
     def stop(self) -> None:
         """A clean stop (SIGTERM), then SIGKILL if it lingers."""
         try:

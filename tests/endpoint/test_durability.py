@@ -83,20 +83,6 @@ def report_body(round_number: int, client: int, sequence: int) -> dict:
     }
 
 
-def worker_pids(master: int) -> list[int]:
-    """The master's children (its workers), from /proc."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == master:
-                found.append(int(entry))
-    return found
-
-
 def kill_all(server: Server) -> None:
     """SIGKILL to whatever is left of the process group, and wait until it is gone."""
     server.kill()
@@ -146,7 +132,7 @@ def run_round(server: Server, round_number: int, rng: random.Random) -> tuple[di
     def timed_kills() -> None:
         time.sleep(rng.uniform(0.02, 0.5))
         if way == KILL_WAYS[1]:
-            for pid in worker_pids(server.process.pid):
+            for pid in server.worker_pids():
                 os.kill(pid, signal.SIGKILL)
             time.sleep(rng.uniform(0.3, 1.0))  # the master starts new workers; clients go on
         else:
