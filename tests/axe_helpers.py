@@ -26,8 +26,21 @@ RUN = """async (tags) => {
 }"""
 
 
+# axe 4.x checks only ids that ARIA attributes refer to; a label's `for` or a
+# fragment link meets the first of two equal ids too (the report page had a
+# heading and the form's checkbox both "anonymous"), so all ids are checked.
+DUPLICATE_IDS = """() => {
+  const seen = new Map();
+  for (const e of document.querySelectorAll("[id]")) seen.set(e.id, [...(seen.get(e.id) || []), e]);
+  return [...seen].filter(([, all]) => all.length > 1).map(([id, all]) => ({
+    target: all.map(e => e.tagName.toLowerCase() + "#" + CSS.escape(id)).join(" and "),
+    summary: `id "${id}" is used ${all.length} times`}));
+}"""
+
+
 def axe_violations(page) -> list[dict]:
-    """axe's violations on the page as it is now (axe is injected once per document)."""
+    """axe's violations on the page as it is now (axe is injected once per
+    document), and any id used twice."""
     if not AXE_JS.exists():
         raise FileNotFoundError(f"{AXE_JS} is missing: run `npm ci` (make test does)")
     # Colours mid-transition are neither the old nor the new ones (Material
@@ -35,7 +48,12 @@ def axe_violations(page) -> list[dict]:
     page.wait_for_function(SETTLED, timeout=5000)
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE_JS))
-    return page.evaluate(RUN, TAGS)
+    violations = page.evaluate(RUN, TAGS)
+    duplicates = page.evaluate(DUPLICATE_IDS)
+    if duplicates:
+        violations.append({"id": "duplicate-id (own check)", "impact": "serious",
+                           "help": "ids must be unique", "nodes": duplicates})
+    return violations
 
 
 def describe(violations: list[dict], where: str) -> str:
