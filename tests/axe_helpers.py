@@ -1,9 +1,13 @@
 """axe-core (node_modules/, pinned in package-lock.json) run inside a page in
-Chromium, for tests/accessibility/ and benchmarks/accessibility.py."""
+Chromium, and the report form and status check driven through their states,
+for tests/accessibility/ and benchmarks/accessibility.py."""
 
 from __future__ import annotations
 
 from site_helpers import ROOT
+
+PREFIX = {"en": "", "km": "/km"}
+SUBMIT = "form[data-ihc-report-form] button[type=submit]"
 
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -67,3 +71,62 @@ def describe(violations: list[dict], where: str) -> str:
                      f"    {len(targets)} element(s): {', '.join(targets[:8])}{' ...' if len(targets) > 8 else ''}\n"
                      f"    {why}")
     return "\n".join(lines)
+
+
+# The states of the report form and the status check, in the order form_states shows them.
+FORM_STATES = ["report: blank", "report: empty submit (errors)", "report: invalid address and email (errors)",
+               "report: form expired (error page)", "report: confirmation", "status: blank",
+               "status: wrong reference (errors)", "status: answer"]
+
+
+def form_states(page, base: str, lang: str):
+    """Drive the report form and the status check through their states; yield
+    the name of each state once the page shows it.  Reserved names only."""
+    report = f"{base}{PREFIX[lang]}/report/"
+    page.goto(report)
+    yield "report: blank"
+    page.click(SUBMIT)
+    yield "report: empty submit (errors)"
+    page.goto(report)
+    page.uncheck("input[name=anonymous]")  # the contact fields show, to be checked too
+    page.select_option("#seen_on", "website")
+    page.fill("#urls", "example.com/fine\njavascript:alert(1)")
+    page.fill("#email", "not an address")
+    page.click(SUBMIT)
+    yield "report: invalid address and email (errors)"
+    page.goto(report)
+    page.fill("#urls", "example.com/expired")
+    page.context.clear_cookies()  # the session, and with it the CSRF token, is gone
+    page.click(SUBMIT)
+    yield "report: form expired (error page)"
+    page.goto(report)
+    page.select_option("#seen_on", "social_media")
+    page.fill("#urls", f"example.com/{lang}/axe\nhttps://example.org/{lang}/axe")
+    page.check("#danger")
+    page.click(SUBMIT)
+    reference = page.locator("[data-reference]").get_attribute("data-reference")
+    yield "report: confirmation"
+    status = f"{base}{PREFIX[lang]}/report/status/"
+    page.goto(status)
+    yield "status: blank"
+    page.fill("#reference", "12")
+    page.click("form button[type=submit]")
+    yield "status: wrong reference (errors)"
+    page.goto(status)
+    page.fill("#reference", reference)
+    page.click("form button[type=submit]")
+    yield "status: answer"
+
+
+def state_is_as_named(name: str, page) -> None:
+    """Each state is the one its name says (errors shown, answer shown...)."""
+    if "(errors)" in name:
+        assert page.locator(".ihc-field__error").count() >= 1, name
+    if "contact" in name or "email" in name:
+        assert page.locator("#email").is_visible(), name
+    if "error page" in name:
+        assert page.locator("h1#error").count() == 1, name
+    if name == "report: confirmation":
+        assert page.locator("[data-reference]").count() == 1
+    if name == "status: answer":
+        assert page.locator(".ihc-answer h3").count() == 1

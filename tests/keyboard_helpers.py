@@ -29,6 +29,15 @@ def tab_to(page, selector: str, most: int = MOST_TABS) -> int:
                          + " → ".join(path))
 
 
+def tabs_via_skip_link(page, base: str, lang: str) -> int:
+    """Presses from page load to the report form's first field through "skip
+    to content" (Tab, Enter, then Tab past the article's links); Enter not counted."""
+    page.goto(f"{base}{PREFIX[lang]}/report/")
+    tab_to(page, ".md-skip", most=1)
+    page.keyboard.press("Enter")
+    return 1 + tab_to(page, "#seen_on")
+
+
 def report_by_keyboard(page, base: str, lang: str, submit_key: str = "Enter") -> dict:
     """Load the report page, reach the form with Tab only, fill it in with the
     keyboard, send it, then check the reference on the status page reached by

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from axe_helpers import axe_violations, describe
+from axe_helpers import FORM_STATES, PREFIX, axe_violations, describe, form_states, state_is_as_named
 from site_helpers import LANGUAGES, nav_pages, page_url
-
-PREFIX = {"en": "", "km": "/km"}
-SUBMIT = "form[data-ihc-report-form] button[type=submit]"
 
 
 @pytest.fixture(scope="module")
@@ -49,59 +46,6 @@ def test_not_found_page_has_no_violation(shared_page, stack, path):
     assert not violations, "\n" + describe(violations, path)
 
 
-def form_states(page, base: str, lang: str):
-    """Drive the report form and the status check through their states; yield
-    the name of each state once the page shows it.  Reserved names only."""
-    report = f"{base}{PREFIX[lang]}/report/"
-    page.goto(report)
-    yield "report: blank"
-    page.click(SUBMIT)
-    yield "report: empty submit (errors)"
-    page.goto(report)
-    page.uncheck("input[name=anonymous]")  # the contact fields show, to be checked too
-    page.select_option("#seen_on", "website")
-    page.fill("#urls", "example.com/fine\njavascript:alert(1)")
-    page.fill("#email", "not an address")
-    page.click(SUBMIT)
-    yield "report: invalid address and email (errors)"
-    page.goto(report)
-    page.fill("#urls", "example.com/expired")
-    page.context.clear_cookies()  # the session, and with it the CSRF token, is gone
-    page.click(SUBMIT)
-    yield "report: form expired (error page)"
-    page.goto(report)
-    page.select_option("#seen_on", "social_media")
-    page.fill("#urls", f"example.com/{lang}/axe\nhttps://example.org/{lang}/axe")
-    page.check("#danger")
-    page.click(SUBMIT)
-    reference = page.locator("[data-reference]").get_attribute("data-reference")
-    yield "report: confirmation"
-    status = f"{base}{PREFIX[lang]}/report/status/"
-    page.goto(status)
-    yield "status: blank"
-    page.fill("#reference", "12")
-    page.click("form button[type=submit]")
-    yield "status: wrong reference (errors)"
-    page.goto(status)
-    page.fill("#reference", reference)
-    page.click("form button[type=submit]")
-    yield "status: answer"
-
-
-def state_is_as_named(name: str, page) -> None:
-    """Each state is the one its name says (errors shown, answer shown...)."""
-    if "(errors)" in name:
-        assert page.locator(".ihc-field__error").count() >= 1, name
-    if "contact" in name or "email" in name:
-        assert page.locator("#email").is_visible(), name
-    if "error page" in name:
-        assert page.locator("h1#error").count() == 1, name
-    if name == "report: confirmation":
-        assert page.locator("[data-reference]").count() == 1
-    if name == "status: answer":
-        assert page.locator(".ihc-answer h3").count() == 1
-
-
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_form_states_have_no_violation(fresh_page, stack, lang):
     problems, names = [], []
@@ -111,7 +55,7 @@ def test_form_states_have_no_violation(fresh_page, stack, lang):
         violations = axe_violations(fresh_page)
         if violations:
             problems.append(describe(violations, f"{fresh_page.url} [{name}]"))
-    assert len(names) == 8
+    assert names == FORM_STATES
     assert not problems, "\n" + "\n".join(problems)
 
 
