@@ -10,7 +10,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve preview endpoint test build benchmark system-deps clean
+.PHONY: serve preview endpoint test build benchmark build-deps system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,8 +18,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-build: $(VENV)/.installed
-	$(VENV)/bin/mkdocs build --strict
+# The site, its training packs' PDFs and the offline kit (resources/build.py).
+build: $(VENV)/.installed build-deps
+	$(PY) -m resources.build
 
 # One gunicorn serves the built site and the endpoint together, on SQLite in
 # ./instance (production splits them: deploy/).  The session cookie is not
@@ -34,6 +35,16 @@ serve: build
 # The site alone with live reload, for writers editing pages (no form).
 preview: $(VENV)/.installed
 	$(VENV)/bin/mkdocs serve --strict --dev-addr 127.0.0.1:$(PORT)
+
+# What building the site needs from Debian: Pango for WeasyPrint (the packs'
+# PDFs) and DejaVu Sans for their Latin text.
+BUILD_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+
+build-deps:
+	@missing=""; for p in $(BUILD_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
 # Debian's chromium (browser tests), PostgreSQL (the storage tests run
 # against a real server) and nginx (the deployment tests run deploy/nginx);
@@ -56,7 +67,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-test: $(VENV)/.installed system-deps node_modules/.installed
+test: $(VENV)/.installed build-deps system-deps node_modules/.installed
 	$(VENV)/bin/pytest
 
 benchmark: $(VENV)/.installed system-deps

@@ -71,12 +71,16 @@ def khmer_share(text: str) -> float:
 
 
 def build_site(destination: Path, config: Path | None = None) -> subprocess.CompletedProcess:
-    """`mkdocs build --strict` into destination, as the README's commands do."""
-    config_file = ["--config-file", str(config)] if config else []
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(destination), *config_file],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
+    """The site into destination as the README's commands build it
+    (`python -m resources.build`: the offline kit, the PDFs, then the site);
+    with config, a plain `mkdocs build --strict` of that configuration."""
+    if config:
+        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(destination),
+                   "--config-file", str(config)]
+    else:
+        command = [sys.executable, "-m", "resources.build", "--site-dir", str(destination)]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
 
 
 def free_port() -> int:
@@ -111,3 +115,15 @@ def serve_directory(directory: Path, handler=_QuietHandler):
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{port}/", server
+
+
+def fonts_drawing(page, selector: str) -> list[dict]:
+    """The fonts the renderer actually used for an element's text (Chromium's
+    DevTools protocol): family names, whether self-hosted, glyph counts."""
+    page.evaluate("document.fonts.ready")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    return cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from site_helpers import mkdocs_config, page_url
+from site_helpers import fonts_drawing, mkdocs_config, page_url
 
 QUICK_EXIT_URL = mkdocs_config()["extra"]["quick_exit_url"]
 SAMPLE_PAGES = ["index.md", "report/index.md", "topics/grooming.md", "resources/parents.md", "about/inhope.md"]
@@ -103,13 +103,7 @@ def test_khmer_page_renders_with_the_self_hosted_khmer_font(page, base_url):
     page.goto(base_url + page_url("resources/children.md", "km"))
     page.evaluate("document.fonts.ready")
     assert any(url.startswith(base_url) and "noto-sans-khmer" in url for url in fonts)
-    # Ask the renderer which font actually drew the heading's Khmer glyphs.
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-    heading = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "article h1"})["nodeId"]
-    used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": heading})["fonts"]
+    used = fonts_drawing(page, "article h1")
     khmer_fonts = [f for f in used if f["isCustomFont"] and "Khmer" in f["familyName"]]
     assert khmer_fonts, used
     assert sum(f["glyphCount"] for f in khmer_fonts) >= sum(f["glyphCount"] for f in used) * 0.8

@@ -18,6 +18,11 @@
       return String(url).replace(/search_index\.json(\?|$)/, "search_index." + language + ".json$1");
     },
     workerUrl: function (url) {
+      // The offline kit: the worker's code came as a script (file:// can
+      // start no worker from a file), so the worker starts from a blob.
+      if (window.__ihcWorkerSource) {
+        return URL.createObjectURL(new Blob([window.__ihcWorkerSource], { type: "text/javascript" }));
+      }
       if (!here) return url;
       var material = new URL(String(url), location.href).href;
       return new URL("khmer-search-worker.js", here).href + "?material=" + encodeURIComponent(material);

@@ -1,0 +1,211 @@
+"""The learning resource library, built from resources/ (see resources/catalog.py):
+
+- every training pack becomes a PDF per language (resources/pdfs.py, cached:
+  only a changed pack is rendered again), copied to downloads/<id>/;
+- a page marks where a list of resources goes with an HTML comment:
+  `<!-- ihc-library -->` (all, with filters), `<!-- ihc-library audience=schools -->`
+  or `<!-- ihc-library topic=grooming -->`; the list is written in the page's
+  language, with each download's format, language, pages, size and review date;
+- every page's `reviewed:` date is written out for the template, in its language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import posixpath
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from resources import catalog, pdfs  # noqa: E402
+from resources.packs import PackError  # noqa: E402
+
+KIT = ROOT / ".cache" / "ihc-offline-kit.zip"
+KIT_MARKER = re.compile(r"^<!--\s*ihc-offline-kit\s*-->\s*$", re.M)
+KIT_FILE = "downloads/ihc-offline-kit.zip"
+KIT_WORDS = {
+    "en": {"link": "Download the offline kit", "zip": "ZIP", "here": "You are reading the offline kit. The latest "
+           "version, with any new or updated resources, is on the website.",
+           "missing": "The offline kit is made when the whole site is built (python -m resources.build)."},
+    "km": {"link": "ទាញយកកញ្ចប់ប្រើក្រៅបណ្តាញ", "zip": "ZIP", "here": "អ្នកកំពុងអានកញ្ចប់ប្រើក្រៅបណ្តាញ។ "
+           "កំណែចុងក្រោយ ដែលមានធនធានថ្មី ឬធនធានដែលបានកែសម្រួល មាននៅលើគេហទំព័រ។",
+           "missing": "កញ្ចប់ប្រើក្រៅបណ្តាញត្រូវបានបង្កើតនៅពេលសាងសង់គេហទំព័រទាំងមូល។"},
+}
+MARKER = re.compile(r"^<!--\s*ihc-library(?:\s+(audience|topic)=([a-z0-9-]+))?\s*-->\s*$", re.M)
+WORDS = {
+    "en": {"for": "For", "ages": "Ages", "topics": "Topics", "type": "Type", "reviewed": "Last reviewed",
+           "pdf": "PDF", "pages": "pages", "open": "Read it on this site", "all": "All",
+           "audience": "Who it is for", "age_bands": "Age", "topic": "Topic", "types": "Type of material",
+           "shown": "resources shown", "filters": "Filter the library", "none": "No resource matches these choices.",
+           "en": "English", "km": "Khmer"},
+    "km": {"for": "សម្រាប់", "ages": "អាយុ", "topics": "ប្រធានបទ", "type": "ប្រភេទ", "reviewed": "ពិនិត្យចុងក្រោយ",
+           "pdf": "PDF", "pages": "ទំព័រ", "open": "អាននៅលើគេហទំព័រនេះ", "all": "ទាំងអស់",
+           "audience": "សម្រាប់នរណា", "age_bands": "អាយុ", "topic": "ប្រធានបទ", "types": "ប្រភេទឯកសារ",
+           "shown": "ធនធានដែលបង្ហាញ", "filters": "ជ្រើសរើសធនធាន", "none": "គ្មានធនធានណាត្រូវនឹងជម្រើសទាំងនេះទេ។",
+           "en": "អង់គ្លេស", "km": "ខ្មែរ"},
+}
+KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
+COLON = {"en": ":", "km": "៖"}
+
+_state: dict = {}
+
+
+def _load() -> dict:
+    """The catalog, labels and PDFs, once per build process."""
+    if not _state:
+        try:
+            resources = catalog.load()
+        except PackError as error:
+            raise PluginError(str(error)) from None
+        names = catalog.labels()
+        built = {}
+        for resource in resources:
+            if resource.kind == "pack":
+                for lang in resource.languages:
+                    local = {dim: {value: text[lang] for value, text in values.items()} for dim, values in names.items()}
+                    built[(resource.id, lang)] = pdfs.build(resource.pack, lang, local)
+        _state.update(resources=resources, labels=names, pdfs=built)
+    return _state
+
+
+def local_number(value, lang: str) -> str:
+    return str(value).translate(KHMER_DIGITS) if lang == "km" else str(value)
+
+
+def size_text(size: int, lang: str) -> str:
+    text = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, round(size / 1000))} KB"
+    return local_number(text, lang)
+
+
+def page_url(path: str, lang: str, directory_urls: bool) -> str:
+    """The site URL of a docs page (resources/children.md) in a language."""
+    prefix = "" if lang == "en" else f"{lang}/"
+    stem = path[:-3]
+    if stem.endswith("index"):
+        stem = stem[: -len("index")]
+        return prefix + stem if directory_urls else f"{prefix}{stem}index.html"
+    return f"{prefix}{stem}/" if directory_urls else f"{prefix}{stem}.html"
+
+
+def relative(target: str, page) -> str:
+    here = posixpath.dirname(page.url) if not page.url.endswith("/") else page.url.rstrip("/")
+    return posixpath.relpath(target, here or ".") + ("/" if target.endswith("/") else "")
+
+
+def resource_item(resource, lang: str, page, config, state) -> str:
+    words, names, colon = WORDS[lang], state["labels"], COLON[lang]
+
+    def listed(dimension: str, values: list[str]) -> str:
+        return ", ".join(names[dimension][value][lang] for value in values)
+
+    title = html.escape(resource.title[lang])
+    if resource.kind == "page":
+        link = relative(page_url(resource.page, lang, config.use_directory_urls), page)
+        heading = f'<a href="{html.escape(link)}">{title}</a>'
+        action = f'<p class="ihc-resource__links"><a href="{html.escape(link)}">{words["open"]}</a></p>'
+    else:
+        heading = title
+        links = []
+        for other in resource.languages:
+            pdf = state["pdfs"][(resource.id, other)]
+            href = relative(pdf.filename, page)
+            text = (f'{words["pdf"]}, {WORDS[lang][other]}, {local_number(pdf.pages, lang)} {words["pages"]}, '
+                    f'{size_text(pdf.size, lang)}')
+            links.append(f'<a href="{html.escape(href)}" download hreflang="{other}" type="application/pdf" '
+                         f'data-pages="{pdf.pages}" data-bytes="{pdf.size}">{text}</a>')
+        action = f'<p class="ihc-resource__links">{" · ".join(links)}</p>'
+    data = " ".join(f'data-{name}="{html.escape(" ".join(getattr(resource, key)))}"' for name, key in
+                    (("audience", "audience"), ("age", "age_bands"), ("topics", "topics")))
+    data += f' data-types="{html.escape("|".join(resource.types))}"'
+    return (f'<li class="ihc-resource" id="resource-{resource.id}" data-resource="{resource.id}" {data}>'
+            f'<h3 id="resource-{resource.id}-title">{heading}</h3>'
+            f'<p>{html.escape(resource.summary[lang])}</p>'
+            f'<p class="ihc-resource__tags">{words["for"]}{colon} {html.escape(listed("audience", resource.audience))} · '
+            f'{words["ages"]}{colon} {html.escape(listed("age_bands", resource.age_bands))} · '
+            f'{words["type"]}{colon} {html.escape(listed("types", resource.types))} · '
+            f'{words["topics"]}{colon} {html.escape(listed("topics", resource.topics))}</p>'
+            f'{action}'
+            f'<p class="ihc-resource__reviewed">{words["reviewed"]}{colon} {pdfs.local_date(resource.reviewed, lang)}</p>'
+            f'</li>')
+
+
+def filters(lang: str, state) -> str:
+    """The filter form (shown by assets/javascripts/library.js; without JavaScript
+    the whole list shows)."""
+    words, names = WORDS[lang], state["labels"]
+    fields = []
+    for dimension, name in (("audience", "audience"), ("age_bands", "age"), ("topics", "topics"),
+                            ("types", "types")):
+        label = words["topic"] if dimension == "topics" else words[dimension]
+        options = f'<option value="">{words["all"]}</option>' + "".join(
+            f'<option value="{html.escape(value)}">{html.escape(text[lang])}</option>'
+            for value, text in names[dimension].items())
+        fields.append(f'<div class="ihc-filters__field"><label for="filter-{name}">{label}</label>'
+                      f'<select id="filter-{name}" data-filter="{name}">{options}</select></div>')
+    return (f'<form class="ihc-filters" data-ihc-filters hidden aria-label="{words["filters"]}">{"".join(fields)}'
+            f'<p class="ihc-filters__count" aria-live="polite"><span data-ihc-count></span> {words["shown"]}</p>'
+            f'<p class="ihc-filters__none" data-ihc-none hidden>{words["none"]}</p></form>')
+
+
+def library(match: re.Match, lang: str, page, config, state) -> str:
+    dimension, value = match.group(1), match.group(2)
+    key = {"audience": "audience", "topic": "topics"}.get(dimension)
+    own = page.file.src_uri.split("/", 1)[-1] if page.file.src_uri.startswith(f"{lang}/") else page.file.src_uri
+    chosen = [r for r in state["resources"]
+              if (key is None or value in getattr(r, key)) and r.page != own]
+    if key and value not in state["labels"]["audience" if key == "audience" else "topics"]:
+        raise PluginError(f"{page.file.src_uri}: unknown library filter {dimension}={value}")
+    items = "".join(resource_item(r, lang, page, config, state) for r in chosen)
+    head = filters(lang, state) if key is None else ""
+    return f'<div class="ihc-library" data-ihc-library>{head}<ul class="ihc-library__list">{items}</ul></div>'
+
+
+def offline_kit(lang: str, page, config) -> str:
+    """The Schools page's link to the offline kit, with its size."""
+    words = KIT_WORDS[lang]
+    if config.extra.get("offline"):
+        return f'<p class="ihc-kit">{words["here"]}</p>'
+    if not KIT.is_file():
+        return f'<p class="ihc-kit">{words["missing"]}</p>'
+    size = size_text(KIT.stat().st_size, lang)
+    return (f'<p class="ihc-kit"><a class="md-button" href="{html.escape(relative(KIT_FILE, page))}" download '
+            f'type="application/zip" data-bytes="{KIT.stat().st_size}">{words["link"]} '
+            f'({words["zip"]}, {size})</a></p>')
+
+
+def on_config(config, **kwargs):
+    _load()
+    return config
+
+
+def on_page_markdown(markdown: str, page, config, **kwargs) -> str:
+    lang = config.theme.get("language", "en")
+    reviewed = page.meta.get("reviewed")
+    if isinstance(reviewed, dt.date):
+        page.meta["reviewed_text"] = pdfs.local_date(reviewed, lang)
+    if "ihc-offline-kit" in markdown:
+        markdown = KIT_MARKER.sub(lambda match: offline_kit(lang, page, config), markdown)
+    if "ihc-library" not in markdown:
+        return markdown
+    state = _load()
+    return MARKER.sub(lambda match: library(match, lang, page, config, state), markdown)
+
+
+def on_post_build(config, **kwargs):
+    state = _load()
+    if KIT.is_file() and not config.extra.get("offline"):
+        target = Path(config.site_dir) / KIT_FILE
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(KIT, target)
+    for pdf in state["pdfs"].values():
+        target = Path(config.site_dir) / pdf.filename
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(pdf.path, target)
