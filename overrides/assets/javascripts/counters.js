@@ -8,6 +8,12 @@
   if (!list) return;
   var fallback = document.querySelector("[data-ihc-counters-fallback]");
   var failure = document.querySelector("[data-ihc-counters-error]");
+  // The offline kit (file://) has no service to ask.
+  if (location.protocol === "file:") {
+    fallback.hidden = true;
+    failure.hidden = false;
+    return;
+  }
   // This file is at assets/javascripts/: the site's root is two folders up.
   var stats = new URL("../../api/v1/stats", document.currentScript.src);
   var khmer = document.documentElement.lang === "km";
