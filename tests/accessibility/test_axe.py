@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from axe_helpers import FORM_STATES, PREFIX, axe_violations, describe, form_states, state_is_as_named
+from axe_helpers import FORM_STATES, PREFIX, TAGS, axe_violations, describe, form_states, state_is_as_named
 from site_helpers import LANGUAGES, nav_pages, page_url
 
 
@@ -28,6 +28,15 @@ def fresh_page(browser):
 
 
 STATIC = [page_url(path, lang) for lang in LANGUAGES for path in nav_pages()]
+
+
+def test_contrast_rules_are_among_those_run(shared_page, stack):
+    """Contrast is checked by axe's own rules: they must stay in the tag set."""
+    shared_page.goto(f"{stack.base}/")
+    axe_violations(shared_page)  # injects axe
+    rules = shared_page.evaluate("tags => axe.getRules(tags).map(r => r.ruleId)", TAGS)
+    for rule in ("color-contrast", "link-in-text-block", "target-size", "region", "label"):
+        assert rule in rules, rule
 
 
 @pytest.mark.parametrize("path", STATIC)
