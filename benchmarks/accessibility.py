@@ -120,7 +120,7 @@ def main() -> int:
         for step in steps:
             print(f"{step:34} " + " ".join(f"{keyboard[lang]['presses'][step]:>4}" for lang in LANGUAGES))
         print(f"{'total':34} " + " ".join(f"{sum(keyboard[lang]['presses'].values()):>4}" for lang in LANGUAGES))
-        print(f"{'page load → where seen, by skip link':34} " + " ".join(f"{skipping[lang]:>4}" for lang in LANGUAGES)
+        print(f"{'page load → where seen, skip link':34} " + " ".join(f"{skipping[lang]:>4}" for lang in LANGUAGES)
               + "   (Tab, Enter, Tab...)")
         print("stage shown: " + ", ".join(f"{lang} {keyboard[lang]['stage']}" for lang in LANGUAGES))
         print(f"\n{time.monotonic() - started:.0f} s in all")
