@@ -55,7 +55,7 @@ REVIEWED = ROOT / "security" / "reviewed-findings.toml"
 # no untrusted input, and bandit flags its asserts and its subprocesses (the
 # nginx, gunicorn and PostgreSQL it starts) by design.  Not security/ either,
 # for the same reason.
-SCANNED = ("report_endpoint", "deploy", "overrides/hooks", "benchmarks")
+SCANNED = ("report_endpoint", "deploy", "overrides/hooks", "resources", "benchmarks")
 PYPI_PROJECT_JSON = "https://pypi.org/pypi/{name}/json"
 NOT_AUDITED = "not-audited"  # the id of a reviewed entry that accepts a package pip-audit could not audit
 

