@@ -211,10 +211,12 @@ def test_the_kit_works_from_file_with_navigation_and_search(browser, kit):
     assert page_.locator("html").get_attribute("lang") == "km"
     # Navigation: the resources tab, then a resource page through the library.
     page_.locator(".md-tabs a[href$='resources/index.html']").first.click()
+    page_.wait_for_load_state()
     assert page_.url.endswith("/km/resources/index.html")
     page_.locator("#resource-page-resources-parents-title a").click()
+    page_.wait_for_load_state()
     assert page_.url.endswith("/km/resources/parents.html")
-    assert page_.locator("h1").count() == 1
+    assert page_.locator("h1#resources-parents").count() == 1
     # The Khmer font is the site's own, even from file://.
     assert any(f["isCustomFont"] and "Khmer" in f["familyName"] for f in fonts_drawing(page_, "article h1"))
     # Search, in Khmer.
