@@ -85,8 +85,8 @@ BAD_URLS = [
     # Numbers that look like addresses and are not.
     "http://999.999.999.999/", "http://1.2.3/", "http://1.2.3.4.5/", "http://256.1.1.1/", "http://01.02.03/",
     # Host names no one can register.
-    "http://localhost/", "http://intranet/", "http://-example.com/", "http://example-.com/", "http://exa_mple.com/",
-    "http://example..com/", "http://.example.com/", "http://" + "a" * 64 + ".example.com/",
+    "http://localhost/", "http://intranet/", "http://-example.test/", "http://example-.test/", "http://exa_mple.test/",
+    "http://example..test/", "http://.example.test/", "http://" + "a" * 64 + ".example.com/",
     "http://" + ".".join(["abcdefghij"] * 24) + ".example.com/", "http://{{7*7}}.example.com/",
     "http://${jndi:ldap}.example.com/", "http://example.com'--/", "http://exa mple.com/".replace(" ", "%20"),
     "http://<script>.example.com/",
