@@ -17,7 +17,6 @@ Needs nginx and axe-core (`npm ci`).
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
@@ -30,9 +29,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from axe_helpers import AXE_JS, FORM_STATES, axe_violations, form_states  # noqa: E402
-from gunicorn_server import GunicornServer  # noqa: E402
 from keyboard_helpers import report_by_keyboard, tabs_via_skip_link  # noqa: E402
-from nginx_server import NGINX, NginxServer  # noqa: E402
+from nginx_server import NGINX, Deployment  # noqa: E402
 from site_helpers import CHROMIUM, CHROMIUM_ARGS, LANGUAGES, build_site, nav_pages, page_url  # noqa: E402
 
 
@@ -63,15 +61,10 @@ def main() -> int:
         if built.returncode != 0:
             sys.exit(built.stderr[-3000:])
         # One client (127.0.0.1) sends every report here: per-client limits raised.
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("REPORT_")},
-               "REPORT_INSTANCE_PATH": str(work / "instance"), "REPORT_SITE_DIR": str(site),
-               "REPORT_TRUSTED_PROXIES": "1",
-               "REPORT_REPORT_LIMIT_PER_CLIENT": "1000,600", "REPORT_STATUS_LIMIT_PER_CLIENT": "1000,60"}
-        endpoint = GunicornServer("report_endpoint:create_app()", env, work / "gunicorn.log",
-                                  extra=["--config", str(ROOT / "deploy" / "gunicorn.conf.py")])
-        servers.append(endpoint)
-        nginx = NginxServer(site, endpoint.port, work / "nginx")
-        servers.append(nginx)
+        deployment = Deployment(site, work, {"REPORT_REPORT_LIMIT_PER_CLIENT": "1000,600",
+                                             "REPORT_STATUS_LIMIT_PER_CLIENT": "1000,60"})
+        servers.append(deployment)
+        nginx = deployment.nginx
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -37,8 +37,7 @@ sys.path.insert(0, str(HERE))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from endpoint_throughput import RAISED_LIMITS, WRK_DONE, lua_script, run_wrk  # noqa: E402
-from gunicorn_server import GunicornServer  # noqa: E402
-from nginx_server import NginxServer  # noqa: E402
+from nginx_server import Deployment  # noqa: E402
 from site_build_and_weight import first_visit  # noqa: E402
 from site_helpers import CHROMIUM, CHROMIUM_ARGS, build_site  # noqa: E402
 
@@ -92,14 +91,9 @@ def main() -> int:
         built = build_site(site)
         if built.returncode != 0:
             sys.exit(built.stderr[-3000:])
-        env = {**{k: v for k, v in os.environ.items() if not k.startswith("REPORT_")}, **RAISED_LIMITS,
-               "REPORT_INSTANCE_PATH": str(work / "instance"), "REPORT_SITE_DIR": str(site),
-               "REPORT_TRUSTED_PROXIES": "1"}
-        endpoint = GunicornServer("report_endpoint:create_app()", env, work / "gunicorn.log",
-                                  extra=["--config", str(ROOT / "deploy" / "gunicorn.conf.py")])
-        servers.append(endpoint)
-        nginx = NginxServer(site, endpoint.port, work / "nginx")
-        servers.append(nginx)
+        deployment = Deployment(site, work, RAISED_LIMITS)
+        servers.append(deployment)
+        endpoint, nginx = deployment.endpoint, deployment.nginx
         targets = {"gunicorn alone": endpoint.base, "through nginx": nginx.base}
 
         with sync_playwright() as playwright:

@@ -5,7 +5,6 @@ headless Chromium (Debian's, driven by Playwright)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -13,9 +12,8 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import sync_playwright
 
-from gunicorn_server import GunicornServer
-from nginx_server import NginxServer
-from site_helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, build_site, serve_directory
+from nginx_server import Deployment
+from site_helpers import CHROMIUM, CHROMIUM_ARGS, build_site, serve_directory
 
 
 @pytest.fixture(scope="session")
@@ -58,22 +56,12 @@ def page(browser):
 
 @pytest.fixture(scope="session")
 def stack(site, tmp_path_factory):
-    work = tmp_path_factory.mktemp("stack")
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("REPORT_")},
-           "REPORT_INSTANCE_PATH": str(work / "instance"),
-           "REPORT_SITE_DIR": str(site),
-           "REPORT_TRUSTED_PROXIES": "1",
-           # Every test reaches the stack from 127.0.0.1: the per-client limits
-           # (10 reports in 10 minutes) would make tests depend on each other.
-           # The limits themselves are tested in tests/endpoint/test_hardening.py.
-           "REPORT_REPORT_LIMIT_PER_CLIENT": "1000,600", "REPORT_STATUS_LIMIT_PER_CLIENT": "1000,60"}
-    endpoint = GunicornServer("report_endpoint:create_app()", env, work / "gunicorn.log",
-                              extra=["--config", str(ROOT / "deploy" / "gunicorn.conf.py")])
-    try:
-        nginx = NginxServer(site, endpoint.port, work / "nginx")
-    except Exception:
-        endpoint.stop()
-        raise
+    # Every test reaches the stack from 127.0.0.1: the per-client limits
+    # (10 reports in 10 minutes) would make tests depend on each other.
+    # The limits themselves are tested in tests/endpoint/test_hardening.py.
+    deployment = Deployment(site, tmp_path_factory.mktemp("stack"), {
+        "REPORT_REPORT_LIMIT_PER_CLIENT": "1000,600", "REPORT_STATUS_LIMIT_PER_CLIENT": "1000,60"})
+    nginx, endpoint, env = deployment.nginx, deployment.endpoint, deployment.env
 
     def analyst(*args: str) -> str:
         """An analyst command on the server, against the same instance."""
@@ -83,6 +71,5 @@ def stack(site, tmp_path_factory):
         return result.stdout
 
     yield SimpleNamespace(base=nginx.base, http_base=nginx.http_base, nginx=nginx, endpoint=endpoint,
-                          analyst=analyst, gunicorn_log=work / "gunicorn.log")
-    nginx.stop()
-    endpoint.stop()
+                          analyst=analyst, gunicorn_log=deployment.gunicorn_log)
+    deployment.stop()

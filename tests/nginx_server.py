@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from gunicorn_server import wait_until_serving
+from gunicorn_server import GunicornServer, wait_until_serving
 from site_helpers import ROOT, free_port
 
 DEPLOY = ROOT / "deploy" / "nginx"
@@ -132,3 +132,26 @@ class NginxServer:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+
+
+class Deployment:
+    """The system as deployed, on loopback: the endpoint in gunicorn with
+    deploy/gunicorn.conf.py behind nginx with deploy/nginx/, serving the built
+    site, SQLite in work/instance.  settings: REPORT_* variables to add."""
+
+    def __init__(self, site: Path, work: Path, settings: dict[str, str] | None = None):
+        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("REPORT_")},
+                    "REPORT_INSTANCE_PATH": str(work / "instance"), "REPORT_SITE_DIR": str(site),
+                    "REPORT_TRUSTED_PROXIES": "1", **(settings or {})}
+        self.gunicorn_log = work / "gunicorn.log"
+        self.endpoint = GunicornServer("report_endpoint:create_app()", self.env, self.gunicorn_log,
+                                       extra=["--config", str(ROOT / "deploy" / "gunicorn.conf.py")])
+        try:
+            self.nginx = NginxServer(site, self.endpoint.port, work / "nginx")
+        except Exception:
+            self.endpoint.stop()
+            raise
+
+    def stop(self) -> None:
+        self.nginx.stop()
+        self.endpoint.stop()
