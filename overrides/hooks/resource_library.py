@@ -182,6 +182,9 @@ def offline_kit(lang: str, page, config) -> str:
 
 
 def on_config(config, **kwargs):
+    # Read again on every build, so `mkdocs serve` sees edited packs (an
+    # unchanged PDF comes from the cache in a millisecond).
+    _state.clear()
     _load()
     return config
 
