@@ -32,7 +32,6 @@ version by name.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import tempfile
