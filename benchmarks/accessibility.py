@@ -2,7 +2,7 @@
 
     python benchmarks/accessibility.py
 
-The set-up is the tests' (tests/accessibility): the site from `mkdocs build`,
+The set-up is the tests' (tests/accessibility): the site from `python -m resources.build`,
 deploy/nginx/ in a real nginx on loopback with TLS, one gunicorn with
 deploy/gunicorn.conf.py, SQLite; headless Chromium.  Prints:
 
@@ -31,7 +31,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from axe_helpers import AXE_JS, FORM_STATES, axe_violations, form_states  # noqa: E402
 from keyboard_helpers import report_by_keyboard, tabs_via_skip_link  # noqa: E402
 from nginx_server import NGINX, Deployment  # noqa: E402
-from site_helpers import CHROMIUM, CHROMIUM_ARGS, LANGUAGES, build_site, nav_pages, page_url  # noqa: E402
+from site_helpers import CHROMIUM, CHROMIUM_ARGS, LANGUAGES, nav_pages, page_url  # noqa: E402
 
 
 def count(violations: list[dict]) -> int:
@@ -56,12 +56,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="ihc-a11y-bench-"))
     servers = []
     try:
-        site = work / "site"
-        built = build_site(site)
-        if built.returncode != 0:
-            sys.exit(built.stderr[-3000:])
         # One client (127.0.0.1) sends every report here: per-client limits raised.
-        deployment = Deployment(site, work, {"REPORT_REPORT_LIMIT_PER_CLIENT": "1000,600",
+        deployment = Deployment.of_a_fresh_build(work, {"REPORT_REPORT_LIMIT_PER_CLIENT": "1000,600",
                                              "REPORT_STATUS_LIMIT_PER_CLIENT": "1000,60"})
         servers.append(deployment)
         nginx = deployment.nginx

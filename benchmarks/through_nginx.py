@@ -6,7 +6,7 @@ served by gunicorn alone, in the same run.
 The set-up is the tests' (tests/deploy): deploy/nginx/ihc.conf in a real
 nginx on loopback with TLS (a certificate of our own), in front of one
 gunicorn with deploy/gunicorn.conf.py (2 sync workers), SQLite, the built
-site from `mkdocs build`.  Rate limits are raised through REPORT_* variables.
+site from `python -m resources.build` (as `make build`).  Rate limits are raised through REPORT_* variables.
 
 1. First visit to the Khmer Report page in a fresh headless Chromium, through
    nginx: requests, bytes on the wire (nginx's gzip), requests to other hosts.
@@ -39,7 +39,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from endpoint_throughput import RAISED_LIMITS, WRK_DONE, lua_script, run_wrk  # noqa: E402
 from nginx_server import Deployment  # noqa: E402
 from site_build_and_weight import first_visit  # noqa: E402
-from site_helpers import CHROMIUM, CHROMIUM_ARGS, build_site  # noqa: E402
+from site_helpers import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 def alternate(targets: dict[str, str], path: str, script_text: str, args, work: Path) -> dict[str, list[dict]]:
@@ -87,11 +87,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="ihc-nginx-bench-"))
     servers = []
     try:
-        site = work / "site"
-        built = build_site(site)
-        if built.returncode != 0:
-            sys.exit(built.stderr[-3000:])
-        deployment = Deployment(site, work, RAISED_LIMITS)
+        deployment = Deployment.of_a_fresh_build(work, RAISED_LIMITS)
         servers.append(deployment)
         endpoint, nginx = deployment.endpoint, deployment.nginx
         targets = {"gunicorn alone": endpoint.base, "through nginx": nginx.base}

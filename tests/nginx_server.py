@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from gunicorn_server import GunicornServer, wait_until_serving
-from site_helpers import ROOT, free_port
+from site_helpers import ROOT, build_site, free_port
 
 DEPLOY = ROOT / "deploy" / "nginx"
 NGINX = "/usr/sbin/nginx"
@@ -155,3 +155,11 @@ class Deployment:
     def stop(self) -> None:
         self.nginx.stop()
         self.endpoint.stop()
+
+    @classmethod
+    def of_a_fresh_build(cls, work: Path, settings: dict[str, str] | None = None) -> "Deployment":
+        """The site built into work/site as `make build` does, then deployed (benchmarks)."""
+        built = build_site(work / "site")
+        if built.returncode != 0:
+            raise NginxError(f"the site did not build:\n{built.stderr[-3000:]}")
+        return cls(work / "site", work, settings)
