@@ -18,7 +18,7 @@ AGE_BANDS = ("3-5", "6-8", "9-11", "12-14", "15-17", "adults")
 TOPICS = ("online-safety", "privacy", "cyberbullying", "grooming", "sextortion", "self-generated-images", "scams",
           "gaming-livestreams", "ai-deepfakes", "csam-and-reporting", "safeguarding")
 TYPES = ("lesson plan", "slide outline", "activity sheet", "poster", "guide", "checklist", "conversation cards",
-         "family agreement", "policy template", "training module")
+         "family agreement", "policy template", "training module", "app guide")
 
 
 class PackError(ValueError):

@@ -2,7 +2,12 @@
 
 Material's blog plugin does not work with mkdocs-static-i18n, so news stays as
 ordinary pages (docs/<lang>/news/*.md, each with a `date:` in its front matter)
-and this hook builds the feed from their sources.  The feed is added as a
+and this hook builds the feed from their sources.
+
+A news item is dated only as precisely as its source: `date: 2025-07-23`, or
+`date: "2025-07"` (month) or `date: "2025"` (year) where the source gives no
+day, or `date: null` where it gives no date at all.  RSS needs a full date, so
+only items with a day carry a <pubDate>; the others follow, newest first.  The feed is added as a
 generated file in on_files, so links to it validate under `--strict`.
 """
 
@@ -34,16 +39,35 @@ def _article(file: File) -> dict | None:
     text = file.content_string
     match = FRONT_MATTER.match(text)
     meta = yaml.safe_load(match.group(1)) if match else {}
-    date = meta.get("date")
-    if not isinstance(date, dt.date):
-        raise PluginError(f"{file.src_path}: a news article needs 'date: YYYY-MM-DD' in its front matter")
+    if "date" not in meta:
+        raise PluginError(f"{file.src_path}: a news article needs 'date:' in its front matter "
+                          "(YYYY-MM-DD, \"YYYY-MM\", \"YYYY\" or null when its source gives none)")
+    date = meta["date"]
     title = TITLE.search(text)
     return {
         "title": title.group(1) if title else file.name,
-        "date": date,
+        "date": date if isinstance(date, dt.date) else None,
+        "sort_key": sort_key(file.src_path, date),
         "description": meta.get("description", ""),
         "url": file.url,
     }
+
+
+PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+def sort_key(where: str, date) -> tuple[int, int, int]:
+    """(year, month, day) with 0 for what the source does not give; (0, 0, 0) when undated."""
+    if isinstance(date, dt.datetime):
+        date = date.date()
+    if isinstance(date, dt.date):
+        return date.year, date.month, date.day
+    if date is None:
+        return 0, 0, 0
+    match = PARTIAL_DATE.match(str(date))
+    if not match:
+        raise PluginError(f"{where}: 'date: {date}' is not YYYY-MM-DD, \"YYYY-MM\", \"YYYY\" or null")
+    return int(match.group(1)), int(match.group(2) or 0), 0
 
 
 def _rss(config: MkDocsConfig, articles: list[dict]) -> str:
@@ -51,15 +75,18 @@ def _rss(config: MkDocsConfig, articles: list[dict]) -> str:
     language = config.theme.get("language", "en")
     site = config.site_url or "/"
     items = []
-    for item in sorted(articles, key=lambda a: a["date"], reverse=True):
-        published = dt.datetime.combine(item["date"], dt.time(0, 0), dt.timezone.utc)
+    for item in sorted(articles, key=lambda a: (a["sort_key"], a["url"]), reverse=True):
         link = urljoin(site, item["url"])
+        published = ""
+        if item["date"]:
+            moment = dt.datetime.combine(item["date"], dt.time(0, 0), dt.timezone.utc)
+            published = f"<pubDate>{format_datetime(moment)}</pubDate>"
         items.append(
             "<item>"
             f"<title>{escape(item['title'])}</title>"
             f"<link>{escape(link)}</link>"
             f"<guid>{escape(link)}</guid>"
-            f"<pubDate>{format_datetime(published)}</pubDate>"
+            f"{published}"
             f"<description>{escape(item['description'])}</description>"
             "</item>"
         )

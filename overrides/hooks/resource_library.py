@@ -163,6 +163,9 @@ def library(match: re.Match, lang: str, page, config, state) -> str:
               if (key is None or value in getattr(r, key)) and r.page != own]
     if key and value not in state["labels"]["audience" if key == "audience" else "topics"]:
         raise PluginError(f"{page.file.src_uri}: unknown library filter {dimension}={value}")
+    if not chosen:
+        # A heading over an empty list tells the reader nothing: fail the build instead.
+        raise PluginError(f"{page.file.src_uri}: the library marker {match.group(0).strip()} lists no resource")
     items = "".join(resource_item(r, lang, page, config, state) for r in chosen)
     head = filters(lang, state) if key is None else ""
     return f'<div class="ihc-library" data-ihc-library>{head}<ul class="ihc-library__list">{items}</ul></div>'
