@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 from email_validator import EmailNotValidError, validate_email
 
-from .i18n import local_digits
+from .i18n import local_number
 from .references import normalise_reference
 from .reports import NewReport
 from .urls import parse_urls
@@ -70,7 +70,7 @@ def check_urls(text) -> list[str]:
     parsed = parse_urls(text or "", config["MAX_URLS"], config["MAX_URL_LENGTH"])
     if parsed.errors:
         raise ValidationError(" ".join(
-            str(URL_MESSAGES[e.code]) % {"text": _shorten(e.text), "max": local_digits(config["MAX_URLS"])}
+            str(URL_MESSAGES[e.code]) % {"text": _shorten(e.text), "max": local_number(config["MAX_URLS"])}
             for e in parsed.errors[:5]))
     if not parsed.urls:
         raise ValidationError(URL_MESSAGES["empty"])
@@ -80,7 +80,7 @@ def check_urls(text) -> list[str]:
 def check_length(value: str, setting: str) -> str:
     limit = current_app.config[setting]
     if value and len(value) > limit:
-        raise ValidationError(_l("Please keep this under %(max)s characters.", max=local_digits(limit)))
+        raise ValidationError(_l("Please keep this under %(max)s characters.", max=local_number(limit)))
     return value
 
 

@@ -61,10 +61,22 @@ KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
 def local_digits(value) -> str:
-    """A number written with the current language's digits (០-៩ in Khmer)."""
+    """Digits as they are (a reference, a date Babel wrote) in the current
+    language's digits (០-៩ in Khmer)."""
     from flask_babel import get_locale
     text = str(value)
     return text.translate(KHMER_DIGITS) if str(get_locale()) == "km" else text
+
+
+def local_number(value: int) -> str:
+    """A quantity in the current language.  Khmer: Khmer digits, with CLDR's
+    separators for them (locale km, numbering system khmr): "." between
+    thousands, "២.០០០" (CONTENT.md, "Khmer").  English: as it is, "2000"."""
+    from babel.numbers import format_decimal
+    from flask_babel import get_locale
+    if str(get_locale()) != "km":
+        return str(value)
+    return format_decimal(value, locale="km", numbering_system="khmr").translate(KHMER_DIGITS)
 
 
 def init_app(app: Flask) -> None:
@@ -76,4 +88,4 @@ def init_app(app: Flask) -> None:
     def language_context():
         from flask_babel import get_locale
         locale = str(get_locale())
-        return {"lang": locale, "dir": "ltr", "locales": LOCALES}
+        return {"lang": locale, "dir": "ltr", "locales": LOCALES, "local_digits": local_digits}

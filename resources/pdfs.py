@@ -25,9 +25,9 @@ KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 KHMER_MONTHS = ("មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា", "កក្កដា", "សីហា", "កញ្ញា", "តុលា", "វិច្ឆិកា", "ធ្នូ")
 WORDS = {
     "en": {"publisher": "Internet Hotline Cambodia (IHC), run by APLE Cambodia", "for": "For",
-           "ages": "Ages", "reviewed": "Last reviewed", "language": "Language", "name": "English"},
+           "ages": "Ages", "reviewed": "Last reviewed", "language": "Language", "name": "English", "colon": ":"},
     "km": {"publisher": "អ៊ីនធឺណិតហតឡាញខេមបូឌា (IHC) ដំណើរការដោយអង្គការ APLE កម្ពុជា", "for": "សម្រាប់",
-           "ages": "អាយុ", "reviewed": "ពិនិត្យចុងក្រោយ", "language": "ភាសា", "name": "ខ្មែរ"},
+           "ages": "អាយុ", "reviewed": "ពិនិត្យចុងក្រោយ", "language": "ភាសា", "name": "ខ្មែរ", "colon": "៖"},
 }
 
 
@@ -49,15 +49,15 @@ class Pdf:
 
 def pack_html(pack: Pack, lang: str, labels: dict[str, dict[str, str]]) -> str:
     """The pack as one HTML document: a cover block, then its Markdown."""
-    words = WORDS[lang]
+    words, colon = WORDS[lang], WORDS[lang]["colon"]
     body = markdown.markdown(pack.body[lang], extensions=EXTENSIONS, output_format="html")
     ages = ", ".join(labels["age_bands"][band] for band in pack.age_bands)
     audience = ", ".join(labels["audience"][a] for a in pack.audience)
     meta = (f'<div class="ihc-pack-meta"><p class="ihc-pack-publisher">{html.escape(words["publisher"])}</p><dl>'
-            f'<dt>{words["for"]}:</dt><dd>{html.escape(audience)}</dd>'
-            f'<dt>{words["ages"]}:</dt><dd>{html.escape(ages)}</dd>'
-            f'<dt>{words["language"]}:</dt><dd>{words["name"]}</dd>'
-            f'<dt>{words["reviewed"]}:</dt><dd>{local_date(pack.reviewed, lang)}</dd></dl></div>')
+            f'<dt>{words["for"]}{colon}</dt><dd>{html.escape(audience)}</dd>'
+            f'<dt>{words["ages"]}{colon}</dt><dd>{html.escape(ages)}</dd>'
+            f'<dt>{words["language"]}{colon}</dt><dd>{words["name"]}</dd>'
+            f'<dt>{words["reviewed"]}{colon}</dt><dd>{local_date(pack.reviewed, lang)}</dd></dl></div>')
     # The cover block goes right after the H1 title.
     head, found, rest = body.partition("</h1>")
     body = head + found + meta + rest if found else meta + body

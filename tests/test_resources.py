@@ -78,7 +78,9 @@ def test_the_library_lists_every_resource_with_its_downloads(site, lang):
             # Format, language, pages and size, in the page's language.
             assert "PDF" in text and int(link["data-pages"]) >= 1 and int(link["data-bytes"]) > 1000
             if lang == "km":
-                assert re.search("[០-៩]+ ទំព័រ", text) and re.search("[០-៩]+ KB|[០-៩.]+ MB", text)
+                # Khmer digits and units (CONTENT.md): "១២៣ គីឡូបៃ", "១,២ មេកាបៃ".
+                assert re.search("[០-៩]+ ទំព័រ", text) and re.search("[០-៩.]+ គីឡូបៃ|[០-៩.]+,[០-៩] មេកាបៃ", text)
+                assert not re.search("[0-9]|KB|MB", text)
             else:
                 assert re.search(r"\d+ pages", text) and re.search(r"\d+ KB|[\d.]+ MB", text)
             target = (built_html(site, "resources/index.md", lang).parent / link["href"]).resolve()
@@ -193,7 +195,8 @@ def test_the_schools_page_links_the_kit_with_its_size(site):
         link = page(site, "resources/schools.md", lang).select_one("a[type='application/zip']")
         target = (built_html(site, "resources/schools.md", lang).parent / link["href"]).resolve()
         assert target.is_file() and target.stat().st_size == int(link["data-bytes"])
-        assert re.search(r"[\d០-៩.]+ (KB|MB)", link.get_text())
+        size = r"[\d.]+ (KB|MB)" if lang == "en" else "[០-៩.,]+ (គីឡូបៃ|មេកាបៃ)"
+        assert re.search(size, link.get_text())
 
 
 def test_the_kit_holds_both_languages_and_every_pdf(kit, site):

@@ -19,6 +19,9 @@ KEY = re.compile(r'^\s*"([\w.]+)":\s*"(.*)",?\s*$', re.M)
 # Latin words allowed in a Khmer page's interface: names and keys a person types.
 ALLOWED_LATIN = {
     "English", "IHC", "APLE", "Esc", "RSS", "INHOPE", "ICCAM", "NCMEC", "INTERPOL", "StopNCII", "Take", "It", "Down",
+    # The apps and games the guides are about (resources/apps/), named as their makers name them.
+    "Facebook", "Messenger", "TikTok", "Telegram", "YouTube", "Instagram", "WhatsApp", "Free", "Fire", "Mobile",
+    "Legends", "Roblox",
 }
 
 
@@ -60,3 +63,13 @@ def test_no_english_interface_text_on_khmer_pages(site, path):
     for text in interface_text(html):
         words |= set(re.findall(r"[A-Za-z][A-Za-z'’-]+", text))
     assert words - ALLOWED_LATIN == set()
+
+
+@pytest.mark.parametrize(("lang", "colon"), [("en", ": "), ("km", "៖ ")])
+def test_previous_and_next_links_are_named_with_the_languages_colon(site, lang, colon):
+    """ "Previous: Get help", "មុន៖ ស្វែងរកជំនួយ" (overrides/partials/footer.html)."""
+    soup = BeautifulSoup(built_html(site, "faq.md", lang).read_text(encoding="utf-8"), "html.parser")
+    names = [link["aria-label"] for link in soup.select("a.md-footer__link")]
+    assert len(names) == 2 and all(colon in name for name in names), names
+    if lang == "km":
+        assert not [name for name in names if ":" in name]

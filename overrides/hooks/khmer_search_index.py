@@ -43,6 +43,20 @@ def khmer_words(run: str) -> list[str]:
     return [run[start:end] for start, end in zip(bounds, bounds[1:]) if run[start:end]]
 
 
+# Khmer function words: particles, prepositions, conjunctions, auxiliaries,
+# pronouns and the nominaliser ការ, each on nearly every page (most of them on
+# 40 to 55 of the 55 Khmer pages).  khmer-search-worker.js drops them from a
+# query of several words (ការលួងលោម finds what លួងលោម finds: the grooming
+# page first), as lunr's stopWordFilter does for English; a query of function
+# words only is kept whole.  Shipped in the Khmer index's config.
+FUNCTION_WORDS = (
+    "ការ", "បាន", "ដែល", "សម្រាប់", "ថា", "នៃ", "និង", "ជា", "នៅ", "នៅក្នុង", "ក្នុង", "លើ", "ពី",
+    "ទៅ", "មក", "ដល់", "ឬ", "របស់", "ដើម្បី", "ហើយ", "ដោយ", "តាម", "ជាមួយ", "ចំពោះ", "អំពី",
+    "នេះ", "នោះ", "គឺ", "មាន", "ត្រូវ", "អាច", "នឹង", "កំពុង", "ក៏", "ដែរ", "ទៀត", "ទេ", "មិន",
+    "ឱ្យ", "សូម", "ប្រសិនបើ", "នៅពេល", "វា", "គេ", "ពួកគេ", "យើង", "អ្នក", "មួយ", "ម្នាក់",
+    "ៗ", "។", "៖", "៕",
+)
+
 # Subscript DA and subscript TA look the same and writers use both (ម្ដង, ម្តង):
 # search treats them as one, here and in khmer-search-worker.js.
 SUBSCRIPT_DA, SUBSCRIPT_TA = "\u17d2\u178a", "\u17d2\u178f"
@@ -67,9 +81,13 @@ def rewrite_index(search_dir: Path) -> None:
             if field in doc:
                 doc[field] = segment(doc[field])
     merged.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    index["config"]["khmer"] = {"function_words": list(FUNCTION_WORDS)}
     languages = sorted({language_of(doc["location"]) for doc in index["docs"]})
     for language in languages:
-        part = {**index, "docs": [d for d in index["docs"] if language_of(d["location"]) == language]}
+        config = {**index["config"]}
+        if language != "km":
+            del config["khmer"]
+        part = {**index, "config": config, "docs": [d for d in index["docs"] if language_of(d["location"]) == language]}
         (search_dir / f"search_index.{language}.json").write_text(
             json.dumps(part, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
         )

@@ -19,6 +19,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from babel.numbers import format_decimal
 from mkdocs.exceptions import PluginError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -76,13 +77,26 @@ def _load() -> dict:
     return _state
 
 
-def local_number(value, lang: str) -> str:
-    return str(value).translate(KHMER_DIGITS) if lang == "km" else str(value)
+def local_number(value, lang: str, decimals: int = 0) -> str:
+    """A figure in the page's language.  Khmer: Khmer digits with CLDR's
+    separators for them (locale km, numbering system khmr): "." between
+    thousands and "," before decimals, as in ១.២៤០ and ១,៥ (CONTENT.md)."""
+    if lang != "km":
+        return f"{value:.{decimals}f}" if decimals else str(value)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale="km", numbering_system="khmr").translate(KHMER_DIGITS)
+
+
+# Khmer: CLDR's names for the units (its Khmer "short" forms are the Latin kB
+# and MB), in full, on every Khmer page and download line.
+SIZE_UNITS = {"en": ("KB", "MB"), "km": ("គីឡូបៃ", "មេកាបៃ")}
 
 
 def size_text(size: int, lang: str) -> str:
-    text = f"{size / 1_000_000:.1f} MB" if size >= 1_000_000 else f"{max(1, round(size / 1000))} KB"
-    return local_number(text, lang)
+    kilo, mega = SIZE_UNITS[lang]
+    if size >= 1_000_000:
+        return f"{local_number(size / 1_000_000, lang, 1)} {mega}"
+    return f"{local_number(max(1, round(size / 1000)), lang)} {kilo}"
 
 
 def page_url(path: str, lang: str, directory_urls: bool) -> str:

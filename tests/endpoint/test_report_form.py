@@ -4,12 +4,16 @@ the honeypot, what is stored, and the confirmation."""
 from __future__ import annotations
 
 import pytest
+from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from report_endpoint import db
 from report_endpoint.models import Report
 
 from conftest import HTTPS, csrf_token, reference_in, submit_form
+from digit_helpers import western_digits
+
+KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
 def stored_reports(app) -> int:
@@ -48,7 +52,7 @@ INVALID = [
     ({"urls": "\n".join(f"example.com/{i}" for i in range(21))}, "urls", "up to 20 addresses", "២០"),
     ({"seen_on": "somewhere"}, "seen_on", "Choose where you saw it.", None),
     ({"seen_on": None}, "seen_on", "Choose where you saw it.", None),
-    ({"description": "x" * 2001}, "description", "under 2000 characters", "២០០០"),
+    ({"description": "x" * 2001}, "description", "under 2000 characters", "២.០០០"),
     ({"anonymous": None, "email": "not-an-email"}, "email", "valid email address", None),
     ({"anonymous": None, "phone": "call me maybe"}, "phone", "phone number", None),
     ({"anonymous": None, "name": "n" * 201}, "name", "under 200 characters", None),
@@ -155,6 +159,41 @@ def test_status_check_accepts_khmer_digits_and_dashes(client, lang):
     assert answer.status_code == 200
     assert ("Received" in answer.text) is (lang == "en")
     assert ("បានទទួល" in answer.text) is (lang == "km")
+
+
+def test_khmer_confirmation_shows_the_reference_in_khmer_digits(client):
+    page = submit_form(client, "km", urls="example.com", danger="y")
+    assert page.status_code == 201
+    reference = reference_in(page.text)
+    soup = BeautifulSoup(page.text, "html.parser")
+    grouped = f"{reference[:4]} {reference[4:]}"
+    assert soup.select_one(".ihc-reference").get_text(strip=True) == grouped.translate(KHMER_DIGITS)
+    # The status check takes either: the Western form too, as something to type.
+    assert soup.select_one(".ihc-reference__western code").get_text() == grouped
+    # No other Western digit: not the police numbers, not the reference.
+    assert western_digits(page.text) == []
+
+
+def test_english_confirmation_shows_the_reference_in_western_digits(client):
+    page = submit_form(client, urls="example.com")
+    reference = reference_in(page.text)
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert soup.select_one(".ihc-reference").get_text(strip=True) == f"{reference[:4]} {reference[4:]}"
+    assert soup.select_one(".ihc-reference__western") is None
+
+
+def test_khmer_status_answer_is_in_khmer_digits(client):
+    reference = reference_in(submit_form(client, "km", urls="example.com").text)
+    token = csrf_token(client, "/km/report/status/")
+    answer = client.post("/km/report/status/", data={"csrf_token": token, "reference": reference}, base_url=HTTPS)
+    assert answer.status_code == 200
+    soup = BeautifulSoup(answer.text, "html.parser")
+    assert soup.select_one(".ihc-answer").get_text() and "២០" in soup.select_one(".ihc-answer").get_text()
+    # The field's hint says Western digits may be typed, and shows them: "(0 ដល់ 9)".
+    hint = soup.select_one(".ihc-field__hint")
+    assert "0" in hint.get_text()
+    hint.decompose()
+    assert western_digits(str(soup)) == []
 
 
 @pytest.mark.parametrize(("typed", "status"), [("1234567", 400), ("abcdefgh", 400), ("", 400), ("00000000", 200)])

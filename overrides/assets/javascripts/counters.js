@@ -17,11 +17,14 @@
   // This file is at assets/javascripts/: the site's root is two folders up.
   var stats = new URL("../../api/v1/stats", document.currentScript.src);
   var khmer = document.documentElement.lang === "km";
-  var grouping = new Intl.NumberFormat("en");
+  var grouping = new Intl.NumberFormat("en", { maximumFractionDigits: 0 });
   function format(value) {
     var text = grouping.format(value);
-    // Khmer digits (០–៩) on Khmer pages; not every browser's Intl has them.
-    return khmer ? text.replace(/[0-9]/g, function (d) { return String.fromCharCode(0x17e0 + Number(d)); }) : text;
+    if (!khmer) return text;
+    // Khmer pages: Khmer digits (០–៩) with "." between thousands, as CLDR
+    // writes Khmer digits (km-u-nu-khmr: ១.២៣៤) and as the pages do
+    // (CONTENT.md).  Done by hand: not every browser's Intl has Khmer digits.
+    return text.replace(/,/g, ".").replace(/[0-9]/g, function (d) { return String.fromCharCode(0x17e0 + Number(d)); });
   }
 
   fetch(stats, { credentials: "omit", headers: { Accept: "application/json" } })

@@ -16,22 +16,26 @@
  */
 (function () {
   "use strict";
-  var SETUP = 0, QUERY = 2;  // Material's SearchMessageType
+  var SETUP = 0, QUERY = 2, RESULT = 3;  // Material's SearchMessageType
   var KHMER_RUN = /[\u1780-\u17ff\u19e0-\u19ff]+/g;
   var KHMER_WORD = /^[\u1780-\u17ff\u19e0-\u19ff]+$/;
   var DEPENDENT = /[\u17b6-\u17d3\u17dd]/;  // vowel signs, signs and the coeng
   var LONGEST_WORD = 40;
   var vocabulary = new Set();
+  var functionWords = new Set();
+  var separator = /[\s\-\u200b]+/g;
   var segmenter = null;
   try { segmenter = new Intl.Segmenter("km", { granularity: "word" }); } catch (error) { segmenter = null; }
 
-  /* Learn the Khmer words of the index from the setup message. */
+  /* Learn the words of the index (Khmer as written, others in lower case)
+   * and the Khmer function words from the setup message. */
   function learn(index) {
-    var separator = new RegExp(index.config.separator, "g");
+    ((index.config.khmer || {}).function_words || []).forEach(function (word) { functionWords.add(word); });
+    separator = new RegExp(index.config.separator, "g");
     index.docs.forEach(function (doc) {
       [doc.title, doc.text].forEach(function (field) {
         String(field || "").replace(/<[^>]*>/g, " ").split(separator).forEach(function (token) {
-          if (KHMER_WORD.test(token)) vocabulary.add(token);
+          if (token) vocabulary.add(token.toLowerCase());
         });
       });
     });
@@ -74,20 +78,82 @@
     return String(query).replace(/\u17d2\u178a/g, "\u17d2\u178f").replace(KHMER_RUN, function (run) { return splitRun(run).join(" "); });
   }
 
+  /* Material's worker gives every query term a trailing wildcard and joins
+   * the terms with OR, so in a query of several words a common word (ការ*,
+   * បាន*, the*, a*) matches hundreds of index words on every page and
+   * outweighs the rare word the reader is looking for.  So, unless the reader
+   * used lunr's own syntax (+ - * ~ ^ : "), the query Material gets is:
+   *
+   * - with several words, the function words left out (Khmer: the index's
+   *   config.khmer.function_words, hooks/khmer_search_index.py; English:
+   *   lunr's stop words); a query of function words only stays whole;
+   * - each word the index has: required (+word*), so a result has them all,
+   *   and once more as an exact term with a boost (word^EXACT), so the word
+   *   itself outweighs longer words that begin with it;
+   * - if no section of the site has all the words: the same without
+   *   required words (`lenient`), as a second query. */
+  var EXACT = 10, REQUIRED = true, KEEP_FUNCTION_WORDS = true;
+  var SYNTAX = /[+\-*~^:"]/;
+
+  function isFunctionWord(term) {
+    if (KHMER_WORD.test(term)) return functionWords.has(term);
+    return !!self.lunr && !self.lunr.stopWordFilter(term.toLowerCase());
+  }
+
+  function known(term) { return vocabulary.has(term.toLowerCase()); }
+
+  function rewrite(query) {
+    query = String(query);
+    if (query.split(/\s+/).some(function (part) { return SYNTAX.test(part.charAt(0)) || /[*~^:"]/.test(part); }))
+      return { strict: query, lenient: null };
+    var terms = splitQuery(query).split(separator).filter(Boolean);
+    var content = terms.filter(function (term) { return !isFunctionWord(term); });
+    if (!content.length) content = terms;
+    function render(required) {
+      return terms.map(function (term) {
+        if (content.indexOf(term) < 0) return KEEP_FUNCTION_WORDS ? term + "^1" : "";
+        if (!known(term)) return term;
+        return (required && REQUIRED && terms.length > 1 ? "+" : "") + term + "* " + term + "^" + EXACT;
+      }).filter(Boolean).join(" ");
+    }
+    var strict = render(true), lenient = render(false);
+    return { strict: strict, lenient: strict === lenient ? null : lenient };
+  }
+
   /* Stand between Material's message handler and the page. */
   var handlers = [];
+  var fallbacks = [];  // per query forwarded, in order: the lenient query or null
   var addEventListener = self.addEventListener.bind(self);
+  var postMessage = self.postMessage.bind(self);
   self.addEventListener = function (type, listener, options) {
     if (type === "message") handlers.push(listener); else addEventListener(type, listener, options);
+  };
+  function forward(message) {
+    var event = new MessageEvent("message", { data: message });
+    handlers.forEach(function (handler) { handler(event); });
+  }
+  self.postMessage = function (message) {
+    if (message && message.type === RESULT) {
+      var lenient = fallbacks.shift();
+      if (lenient && !(message.data && message.data.items && message.data.items.length)) {
+        fallbacks.push(null);
+        forward({ type: QUERY, data: lenient });
+        return;
+      }
+    }
+    postMessage(message);
   };
   importScripts(new URL(location.href).searchParams.get("material"));
   self.addEventListener = addEventListener;
   addEventListener("message", function (event) {
     var message = event.data;
     if (message && message.type === SETUP) learn(message.data);
-    if (message && message.type === QUERY) message = { type: QUERY, data: splitQuery(message.data) };
-    var forwarded = new MessageEvent("message", { data: message });
-    handlers.forEach(function (handler) { handler(forwarded); });
+    if (message && message.type === QUERY) {
+      var query = rewrite(message.data);
+      fallbacks.push(query.lenient);
+      message = { type: QUERY, data: query.strict };
+    }
+    forward(message);
   });
-  self.ihcSplitQuery = splitQuery;  // for tests and the benchmark
+  self.ihcRewriteQuery = rewrite;  // for tests and the benchmark
 })();
