@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from urllib.parse import urljoin
 
 import yaml
 
-from site_helpers import page_url
+from site_helpers import ROOT, page_url
 
 QUERY_SET = Path(__file__).with_name("search_queries.yml")
 TOP = 10
@@ -54,3 +55,10 @@ def search(page, base_url: str, query: str) -> list[str]:
 
 def found(base_url: str, language: str, expected: list[str], results: list[str]) -> bool:
     return any(base_url + page_url(path, language) in results for path in expected)
+
+
+def git_show(revision: str, path: str) -> str | None:
+    """A file as it is in a git revision of this repository (read only), or None."""
+    result = subprocess.run(["git", "show", f"{revision}:{path}"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
+    return result.returncode == 0 and result.stdout or None

@@ -11,7 +11,8 @@ languages into search/search_index.json) this hook:
    which splits the visitor's query) and joins the words with U+200B, which is
    in the search separator in mkdocs.yml, so each word becomes a token;
 2. writes search/search_index.<lang>.json per language beside the merged
-   index; assets/javascripts/khmer-search.js makes each page load its own
+   index (the Khmer one with FUNCTION_WORDS in its config, for the worker);
+   assets/javascripts/khmer-search.js makes each page load its own
    language's index, so results are in the page's language and the download
    is about half.
 
@@ -45,10 +46,10 @@ def khmer_words(run: str) -> list[str]:
 
 # Khmer function words: particles, prepositions, conjunctions, auxiliaries,
 # pronouns and the nominaliser ការ, each on nearly every page (most of them on
-# 40 to 55 of the 55 Khmer pages).  khmer-search-worker.js drops them from a
-# query of several words (ការលួងលោម finds what លួងលោម finds: the grooming
-# page first), as lunr's stopWordFilter does for English; a query of function
-# words only is kept whole.  Shipped in the Khmer index's config.
+# 40 to 55 of the 55 Khmer pages).  In a query of several words
+# khmer-search-worker.js gives them no wildcard (ការ* would match hundreds of
+# words) and only weight 1, and requires the other words, so ការលួងលោម finds
+# the grooming page first, as លួងលោម does.  Shipped in the Khmer index's config.
 FUNCTION_WORDS = (
     "ការ", "បាន", "ដែល", "សម្រាប់", "ថា", "នៃ", "និង", "ជា", "នៅ", "នៅក្នុង", "ក្នុង", "លើ", "ពី",
     "ទៅ", "មក", "ដល់", "ឬ", "របស់", "ដើម្បី", "ហើយ", "ដោយ", "តាម", "ជាមួយ", "ចំពោះ", "អំពី",

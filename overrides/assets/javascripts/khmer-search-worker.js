@@ -1,9 +1,10 @@
-/* Material's search worker, with Khmer queries split into the index's words.
+/* Material's search worker, with Khmer queries split into the index's words
+ * and queries of several words made to find pages that have them all.
  *
  * Loaded instead of Material's worker (khmer-search.js names it, with
  * Material's worker address in ?material=), this script imports Material's
  * worker and passes every message on to it, except that a query's runs of
- * Khmer are first split into words.
+ * Khmer are first split into words and the query is rewritten (below).
  *
  * Why not just Intl.Segmenter('km')?  The index was split at build time by
  * ICU (hooks/khmer_search_index.py), but browsers ship their own ICU builds
@@ -82,17 +83,21 @@
    * the terms with OR, so in a query of several words a common word (ការ*,
    * បាន*, the*, a*) matches hundreds of index words on every page and
    * outweighs the rare word the reader is looking for.  So, unless the reader
-   * used lunr's own syntax (+ - * ~ ^ : "), the query Material gets is:
+   * used lunr's own syntax (+ - * ~ ^ : "), the query Material gets is,
+   * word by word (benchmarks/search_drawn_queries.py measured each part):
    *
-   * - with several words, the function words left out (Khmer: the index's
+   * - a function word, in a query that has other words (Khmer: the index's
    *   config.khmer.function_words, hooks/khmer_search_index.py; English:
-   *   lunr's stop words); a query of function words only stays whole;
-   * - each word the index has: required (+word*), so a result has them all,
-   *   and once more as an exact term with a boost (word^EXACT), so the word
-   *   itself outweighs longer words that begin with it;
-   * - if no section of the site has all the words: the same without
-   *   required words (`lenient`), as a second query. */
-  var EXACT = 10, REQUIRED = true, KEEP_FUNCTION_WORDS = true;
+   *   lunr's stop words): no wildcard; Khmer optional with weight 1 (ការ^1),
+   *   English required as typed (+would); a query of function words only is
+   *   treated as content words;
+   * - another word the index has: required with the wildcard (+word*), so a
+   *   result has all the words, and once more exact with a boost
+   *   (word^EXACT), so the word outweighs longer words that begin with it;
+   * - a word the index does not have (still being typed): as Material does;
+   * - if no section of the site has all the required words, the same query
+   *   with none required (`lenient`) is asked next. */
+  var EXACT = 10;
   var SYNTAX = /[+\-*~^:"]/;
 
   function isFunctionWord(term) {
@@ -111,9 +116,9 @@
     if (!content.length) content = terms;
     function render(required) {
       return terms.map(function (term) {
-        if (content.indexOf(term) < 0) return KEEP_FUNCTION_WORDS ? term + "^1" : "";
+        if (content.indexOf(term) < 0) return KHMER_WORD.test(term) || !required ? term + "^1" : "+" + term;
         if (!known(term)) return term;
-        return (required && REQUIRED && terms.length > 1 ? "+" : "") + term + "* " + term + "^" + EXACT;
+        return (required && terms.length > 1 ? "+" : "") + term + "* " + term + "^" + EXACT;
       }).filter(Boolean).join(" ");
     }
     var strict = render(true), lenient = render(false);
