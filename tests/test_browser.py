@@ -130,3 +130,55 @@ def test_search_index_loads_only_when_search_is_used(page, base_url):
     assert [url for url in loaded if url.endswith("/search/search_index.km.json")]
     assert [url for url in loaded if "/workers/search" in url]
     assert not [url for url in loaded if url.endswith("/search/search_index.json")]
+
+
+# The quick exit on a phone: level with the sticky header, over no text at
+# any scroll position, and without the "Esc twice" hint, which means nothing
+# on a touch screen.
+COVERED_TEXT = """() => {
+  const exit = document.getElementById("ihc-quick-exit").getBoundingClientRect();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const covered = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.nodeValue.trim() || node.parentElement.closest("#ihc-quick-exit")) continue;
+    const style = getComputedStyle(node.parentElement);
+    if (style.visibility === "hidden" || style.display === "none") continue;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      const overlap = Math.min(r.right, exit.right) - Math.max(r.left, exit.left) > 1
+        && Math.min(r.bottom, exit.bottom) - Math.max(r.top, exit.top) > 1;
+      if (!overlap || r.bottom <= 0 || r.top >= innerHeight) continue;
+      // Text that scrolled under the sticky header is hidden by the header
+      // itself: only text that would be on top but for the exit counts.
+      const x = (Math.max(r.left, exit.left) + Math.min(r.right, exit.right)) / 2;
+      const y = (Math.max(r.top, exit.top) + Math.min(r.bottom, exit.bottom)) / 2;
+      const below = document.elementsFromPoint(x, y).filter((el) => !el.closest("#ihc-quick-exit"))[0];
+      const box = node.parentElement.getBoundingClientRect();  // clipped text (an ellipsis) ends at its box
+      const painted = x >= box.left && x <= box.right && y >= box.top && y <= box.bottom;
+      if (painted && below && (below.contains(node.parentElement) || node.parentElement.contains(below)))
+        covered.push(node.nodeValue.trim().slice(0, 40));
+    }
+  }
+  return covered;
+}"""
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+@pytest.mark.parametrize("path", ["index.md", "topics/grooming.md", "resources/schools.md"])
+def test_quick_exit_on_a_phone_covers_no_text(browser, base_url, language, path):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(base_url + page_url(path, language))
+    exit_link = page.locator("#ihc-quick-exit")
+    assert exit_link.is_visible()
+    assert not page.locator("#ihc-quick-exit .ihc-exit__key").is_visible()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for y in range(0, height, 400):
+        page.evaluate(f"window.scrollTo(0, {y})")
+        page.wait_for_timeout(50)
+        covered = page.evaluate(COVERED_TEXT)
+        assert not covered, (y, covered)
+        box = exit_link.bounding_box()
+        assert box["y"] <= 1 and box["height"] >= 44    # at the top, a whole tap target
+    context.close()
