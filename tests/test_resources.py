@@ -22,7 +22,9 @@ RESOURCES = catalog.load()
 PACKS = [r for r in RESOURCES if r.kind == "pack"]
 DIMENSIONS = {"audience": AUDIENCES, "age_bands": AGE_BANDS, "topics": TOPICS, "types": TYPES}
 KHMER = re.compile(r"[\u1780-\u17ff]")
-HUBS = {"children": "resources/children.md", "young-people": "resources/young-people.md",
+# The children's pages list no catalogue: its packs are for the grown-ups who
+# teach them, on the schools and parents hubs and in the library.
+HUBS = {"young-people": "resources/young-people.md",
         "parents": "resources/parents.md", "professionals": "resources/professionals.md",
         "schools": "resources/schools.md", "public-media": "resources/public-media.md"}
 
