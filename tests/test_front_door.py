@@ -25,9 +25,12 @@ HUB_PATHS = ["children/index.md", "resources/young-people.md", "resources/parent
              "resources/schools.md", "resources/professionals.md", "resources/public-media.md"]
 
 
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+
+
 def front_matter(path: Path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    return yaml.safe_load(text.split("---", 2)[1]) if text.startswith("---") else {}
+    found = FRONT_MATTER.match(path.read_text(encoding="utf-8"))
+    return yaml.safe_load(found.group(1)) if found else {}
 
 
 ACTIVITIES = sorted(str(p.relative_to(DOCS / "en")) for p in (DOCS / "en").rglob("*.md")
@@ -69,8 +72,9 @@ def test_each_audience_is_one_tap_from_the_home_page_within_two_screens(phone, b
         box = card.locator("xpath=ancestor::li[1]").bounding_box()
         top = box["y"] + phone.evaluate("window.scrollY")
         assert top + box["height"] <= 2 * 844, f"{hub}: card ends {top + box['height']:.0f} px down"
-        card.locator("xpath=ancestor::li[1]").tap(position={"x": 8, "y": box["height"] - 8})
-        phone.wait_for_load_state()
+        # Tapped under its last line, away from the link's own text.
+        with phone.expect_navigation():
+            card.locator("xpath=ancestor::li[1]").tap(position={"x": box["width"] / 2, "y": box["height"] - 6})
         assert phone.url == base_url + page_url(hub, lang), hub
 
 

@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:
 
 from resources.pdfs import KHMER_DIGITS  # noqa: E402
 
+ILLUSTRATIONS = ROOT / "overrides" / "assets" / "illustrations"
 MARKER = re.compile(r"^<!--\s*ihc-activity\s*-->\s*$", re.M)
 ITEM_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 KINDS = {
@@ -48,7 +49,8 @@ WORDS = {
         "next": "Next", "last": "Finish", "again": "Play again", "start": "Start",
         "score": "You chose the right answer first time in {right} of {total} questions.",
         "played": "Well done: you thought about {total} things that can happen online.",
-        "private": "Nothing you choose is saved or sent anywhere.",
+        "private": {"game": "Nothing you choose is saved or sent anywhere.",
+                    "quiz": "Nothing you choose is saved or sent anywhere."},
     },
     "km": {
         "question": "តើប្អូននឹងធ្វើអ្វី?",
@@ -61,7 +63,8 @@ WORDS = {
         "next": "បន្ទាប់", "last": "បញ្ចប់", "again": "លេងម្តងទៀត", "start": "ចាប់ផ្តើម",
         "score": "អ្នកបានជ្រើសចម្លើយត្រឹមត្រូវតាំងពីលើកទីមួយ {right} ក្នុងចំណោម {total} សំណួរ។",
         "played": "ពូកែណាស់៖ ប្អូនបានគិតអំពីរឿង {total} ដែលអាចកើតឡើងនៅលើអ៊ីនធឺណិត។",
-        "private": "អ្វីដែលអ្នកជ្រើសរើស មិនត្រូវបានរក្សាទុក ឬផ្ញើទៅកន្លែងណាទេ។",
+        "private": {"game": "អ្វីដែលប្អូនជ្រើសរើស មិនត្រូវបានរក្សាទុក ឬផ្ញើទៅកន្លែងណាទេ។",
+                    "quiz": "អ្វីដែលអ្នកជ្រើសរើស មិនត្រូវបានរក្សាទុក ឬផ្ញើទៅកន្លែងណាទេ។"},
     },
 }
 
@@ -91,6 +94,9 @@ def check(activity, where: str) -> None:
                 raise PluginError(f"{where}: item '{item_id}' has no {field}")
         if activity["kind"] == "quiz" and not item.get("question"):
             raise PluginError(f"{where}: quiz item '{item_id}' has no question")
+        picture = item.get("picture")
+        if picture and not (ILLUSTRATIONS / f"{picture}.svg").is_file():
+            raise PluginError(f"{where}: item '{item_id}': no illustration '{picture}' in {ILLUSTRATIONS}")
         choices = item.get("choices") or []
         if not 2 <= len(choices) <= 4:
             raise PluginError(f"{where}: item '{item_id}' needs 2 to 4 choices")
@@ -109,7 +115,7 @@ def flat(text) -> str:
     return " ".join(str(text).split())
 
 
-def render(activity: dict, lang: str) -> str:
+def render(activity: dict, lang: str, root: str) -> str:
     words = WORDS[lang]
     kind = activity["kind"]
     items = activity["items"]
@@ -120,7 +126,7 @@ def render(activity: dict, lang: str) -> str:
         f'<div class="ihc-activity ihc-activity--{kind}" data-ihc-activity="{kind}" data-ihc-read-aloud '
         f"data-ihc-strings='{html.escape(json.dumps(strings, ensure_ascii=False), quote=True)}' markdown=\"1\">",
         "",
-        f'<p class="ihc-activity__private">{words["private"]}</p>',
+        f'<p class="ihc-activity__private">{words["private"][kind]}</p>',
         "",
     ]
     for number, item in enumerate(items, 1):
@@ -134,8 +140,16 @@ def render(activity: dict, lang: str) -> str:
             f'<span class="ihc-activity__count">{count}</span> {flat(item["title"])}</h2>',
             "",
         ]
-        if item.get("picture"):
+        if item.get("picture") and number == 1:
             out += [f'<span class="ihc-picture ihc-activity__picture" data-ihc-picture="{item["picture"]}"></span>', ""]
+        elif item.get("picture"):
+            # Later scenarios are hidden until reached, and their pictures are
+            # not part of a phone's first visit (100 KB): activity.js puts each
+            # in when its scenario is shown; without JavaScript they load as
+            # plain (lazy) images.
+            out += [f'<noscript class="ihc-activity__later"><img class="ihc-picture ihc-activity__picture" '
+                    f'src="{root}assets/illustrations/{item["picture"]}.svg" alt="" loading="lazy" width="120" height="120">'
+                    "</noscript>", ""]
         out += [
             f'<p class="ihc-activity__situation" markdown="span">{flat(item["situation"])}</p>',
             "",
@@ -185,4 +199,5 @@ def on_page_markdown(markdown: str, page, config, **kwargs) -> str:
         raise PluginError(f"{where}: an activity needs both the front matter `activity:` and the `<!-- ihc-activity -->` marker")
     check(activity, where)
     lang = config.theme.get("language", "en")
-    return MARKER.sub(lambda match: render(activity, lang), markdown, count=1)
+    root = "../" * page.url.count("/")  # from the page up to the site's root
+    return MARKER.sub(lambda match: render(activity, lang, root), markdown, count=1)
