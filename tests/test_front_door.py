@@ -275,11 +275,13 @@ def test_the_promise_can_be_ticked_and_prints_on_one_page(phone, base_url, lang)
 SPEECH_STUB = """voices => {
   window.__spoken = [];
   const list = voices.map(lang => ({lang, name: 'Voice ' + lang, default: false}));
-  window.speechSynthesis = {
+  // window.speechSynthesis is a read-only getter: redefine it.
+  Object.defineProperty(window, 'speechSynthesis', {configurable: true, value: {
     getVoices: () => list, speak: u => window.__spoken.push({text: u.text, lang: u.lang}),
     cancel: () => {}, addEventListener: () => {}, speaking: false
-  };
-  window.SpeechSynthesisUtterance = function (text) { this.text = text; };
+  }});
+  Object.defineProperty(window, 'SpeechSynthesisUtterance', {configurable: true, writable: true,
+    value: function (text) { this.text = text; }});
 }"""
 
 
@@ -308,7 +310,7 @@ def test_read_aloud_appears_only_with_a_voice_for_the_language(browser, base_url
 
 
 def test_read_aloud_is_absent_without_speech_synthesis(page, base_url):
-    page.add_init_script("delete window.speechSynthesis; window.speechSynthesis = undefined;")
+    page.add_init_script("Object.defineProperty(window, 'speechSynthesis', {configurable: true, value: undefined})")
     page.goto(base_url + page_url(STORIES[0], "km"))
     assert page.locator(".ihc-read-aloud").count() == 0
     assert page.locator(".ihc-story").inner_text().strip()

@@ -115,7 +115,7 @@ def flat(text) -> str:
     return " ".join(str(text).split())
 
 
-def render(activity: dict, lang: str, root: str) -> str:
+def render(activity: dict, lang: str) -> str:
     words = WORDS[lang]
     kind = activity["kind"]
     items = activity["items"]
@@ -140,16 +140,11 @@ def render(activity: dict, lang: str, root: str) -> str:
             f'<span class="ihc-activity__count">{count}</span> {flat(item["title"])}</h2>',
             "",
         ]
-        if item.get("picture") and number == 1:
+        if item.get("picture") and number % 4 == 1:
+            # A picture on every fourth scenario: inlined, since fetching one when
+            # its scenario is reached would tell the server how far a child
+            # got; twelve, six or four take a phone's first visit over 100 KB.
             out += [f'<span class="ihc-picture ihc-activity__picture" data-ihc-picture="{item["picture"]}"></span>', ""]
-        elif item.get("picture"):
-            # Later scenarios are hidden until reached, and their pictures are
-            # not part of a phone's first visit (100 KB): activity.js puts each
-            # in when its scenario is shown; without JavaScript they load as
-            # plain (lazy) images.
-            out += [f'<noscript class="ihc-activity__later"><img class="ihc-picture ihc-activity__picture" '
-                    f'src="{root}assets/illustrations/{item["picture"]}.svg" alt="" loading="lazy" width="120" height="120">'
-                    "</noscript>", ""]
         out += [
             f'<p class="ihc-activity__situation" markdown="span">{flat(item["situation"])}</p>',
             "",
@@ -199,5 +194,4 @@ def on_page_markdown(markdown: str, page, config, **kwargs) -> str:
         raise PluginError(f"{where}: an activity needs both the front matter `activity:` and the `<!-- ihc-activity -->` marker")
     check(activity, where)
     lang = config.theme.get("language", "en")
-    root = "../" * page.url.count("/")  # from the page up to the site's root
-    return MARKER.sub(lambda match: render(activity, lang, root), markdown, count=1)
+    return MARKER.sub(lambda match: render(activity, lang), markdown, count=1)

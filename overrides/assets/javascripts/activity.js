@@ -29,12 +29,6 @@
       items.forEach(function (item, i) { item.hidden = i !== index; });
       end.hidden = index < items.length;
       if (index < items.length) {
-        var later = items[index].querySelector("noscript.ihc-activity__later");
-        if (later) {
-          // The picture, written at build time, as the page would show it without JavaScript.
-          later.insertAdjacentHTML("afterend", later.textContent);
-          later.parentNode.removeChild(later);
-        }
         focusHeading(items[index]);
         return;
       }
