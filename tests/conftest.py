@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zipfile
 from types import SimpleNamespace
 
 import pytest
@@ -29,6 +30,15 @@ def site(build):
     result, folder = build
     assert result.returncode == 0, result.stderr[-4000:]
     return folder
+
+
+@pytest.fixture(scope="session")
+def kit(site, tmp_path_factory):
+    """The offline kit from the built site, unzipped as on a USB stick."""
+    folder = tmp_path_factory.mktemp("usb-stick")
+    with zipfile.ZipFile(site / "downloads" / "ihc-offline-kit.zip") as opened:
+        opened.extractall(folder)
+    return folder / "ihc-offline"
 
 
 @pytest.fixture(scope="session")

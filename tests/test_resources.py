@@ -7,7 +7,6 @@ from __future__ import annotations
 import difflib
 import re
 import time
-import zipfile
 from pathlib import Path
 
 import pypdf
@@ -182,15 +181,6 @@ def test_a_pdf_is_rebuilt_only_when_its_source_changes(tmp_path):
 
 
 # ── The offline kit ─────────────────────────────────────────────────────────
-
-@pytest.fixture(scope="module")
-def kit(site, tmp_path_factory):
-    archive = site / "downloads" / "ihc-offline-kit.zip"
-    folder = tmp_path_factory.mktemp("usb-stick")
-    with zipfile.ZipFile(archive) as opened:
-        opened.extractall(folder)
-    return folder / "ihc-offline"
-
 
 def test_the_schools_page_links_the_kit_with_its_size(site):
     for lang in LANGUAGES:

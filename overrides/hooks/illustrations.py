@@ -19,9 +19,7 @@ languages and several sit on one page.
 
 from __future__ import annotations
 
-import html
 import re
-from urllib.parse import quote
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,16 +81,3 @@ def on_config(config, **kwargs):
 
 def on_page_content(html_text: str, **kwargs) -> str:
     return inline_pictures(html_text) if "data-ihc-picture" in html_text else html_text
-
-
-
-# The favicon, written into each page as a data: address (the CSP allows
-# data: images): one request fewer on every first visit, which on a phone must
-# stay within 12 requests.
-FAVICON_LINK = re.compile(r'<link rel="icon" href="[^"]*favicon\.svg">')
-FAVICON = FOLDER.parent / "images" / "favicon.svg"
-
-
-def on_post_page(output: str, **kwargs) -> str:
-    data = "data:image/svg+xml," + quote(re.sub(r">\s+<", "><", FAVICON.read_text(encoding="utf-8").strip()), safe=" =:/'")
-    return FAVICON_LINK.sub(lambda match: f'<link rel="icon" href="{html.escape(data)}">', output, count=1)

@@ -39,15 +39,17 @@ CLASS_ATTRIBUTE = re.compile(r'class="([^"]*)"')
 VARIABLE_USE = re.compile(r"var\((--[\w-]+)")
 
 
-def _without_unused_rules(rules) -> list[str]:
+def _rewrite(rules, rule_text) -> list[str]:
+    """The stylesheet's rules as text, each style rule through rule_text
+    (None drops it), inside @media and @supports too."""
     kept = []
     for rule in rules:
         if rule.type == "qualified-rule":
-            selectors = [s for s in tinycss2.serialize(rule.prelude).split(",") if not UNUSED.search(s)]
-            if selectors:
-                kept.append(",".join(s.strip() for s in selectors) + "{" + tinycss2.serialize(rule.content) + "}")
+            text = rule_text(rule)
+            if text:
+                kept.append(text)
         elif rule.type == "at-rule" and rule.content is not None and rule.at_keyword in ("media", "supports"):
-            inner = _without_unused_rules(tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True))
+            inner = _rewrite(tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True), rule_text)
             if inner:
                 kept.append(f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}{{{''.join(inner)}}}")
         else:
@@ -55,31 +57,31 @@ def _without_unused_rules(rules) -> list[str]:
     return kept
 
 
-def _without_unused_variables(rules, used: set[str]) -> list[str]:
-    kept = []
-    for rule in rules:
-        if rule.type == "qualified-rule":
-            declarations = [d for d in tinycss2.parse_blocks_contents(rule.content, skip_whitespace=True, skip_comments=True)
-                            if d.type == "declaration" and not (d.name.startswith("--") and d.name not in used)]
-            if declarations:
-                body = ";".join(f"{d.name}:{tinycss2.serialize(d.value).strip()}{'!important' if d.important else ''}"
-                                for d in declarations)
-                kept.append(f"{tinycss2.serialize(rule.prelude).strip()}{{{body}}}")
-        elif rule.type == "at-rule" and rule.content is not None and rule.at_keyword in ("media", "supports"):
-            inner = _without_unused_variables(tinycss2.parse_rule_list(rule.content, skip_whitespace=True, skip_comments=True), used)
-            if inner:
-                kept.append(f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}{{{''.join(inner)}}}")
-        else:
-            kept.append(tinycss2.serialize([rule]))
-    return kept
+def _without_unused_selectors(rule) -> str | None:
+    selectors = [s.strip() for s in tinycss2.serialize(rule.prelude).split(",") if not UNUSED.search(s)]
+    return ",".join(selectors) + "{" + tinycss2.serialize(rule.content) + "}" if selectors else None
+
+
+def _without_variables_except(used: set[str]):
+    def rule_text(rule) -> str | None:
+        declarations = [d for d in tinycss2.parse_blocks_contents(rule.content, skip_whitespace=True, skip_comments=True)
+                        if d.type == "declaration" and not (d.name.startswith("--") and d.name not in used)]
+        body = ";".join(f"{d.name}:{tinycss2.serialize(d.value).strip()}{'!important' if d.important else ''}"
+                        for d in declarations)
+        return f"{tinycss2.serialize(rule.prelude).strip()}{{{body}}}" if declarations else None
+    return rule_text
+
+
+def _parse(css: str):
+    return tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True)
 
 
 def trim_material_css(css: str, other_sources: str) -> str:
     """Material's stylesheet without the unused features' rules and variables."""
-    css = "".join(_without_unused_rules(tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True)))
+    css = "".join(_rewrite(_parse(css), _without_unused_selectors))
     for _ in range(4):  # a variable may be used only by another unused one
         used = set(VARIABLE_USE.findall(css + other_sources))
-        trimmed = "".join(_without_unused_variables(tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True), used))
+        trimmed = "".join(_rewrite(_parse(css), _without_variables_except(used)))
         if trimmed == css:
             break
         css = trimmed
