@@ -31,6 +31,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from axe_helpers import AXE_JS, FORM_STATES, axe_violations, form_states  # noqa: E402
 from keyboard_helpers import report_by_keyboard, tabs_via_skip_link  # noqa: E402
 from nginx_server import NGINX, Deployment  # noqa: E402
+from raised_limits import RAISED_ENV  # noqa: E402
 from site_helpers import CHROMIUM, CHROMIUM_ARGS, LANGUAGES, nav_pages, page_url  # noqa: E402
 
 
@@ -57,8 +58,7 @@ def main() -> int:
     servers = []
     try:
         # One client (127.0.0.1) sends every report here: per-client limits raised.
-        deployment = Deployment.of_a_fresh_build(work, {"REPORT_REPORT_LIMIT_PER_CLIENT": "1000,600",
-                                             "REPORT_STATUS_LIMIT_PER_CLIENT": "1000,60"})
+        deployment = Deployment.of_a_fresh_build(work, RAISED_ENV)
         servers.append(deployment)
         nginx = deployment.nginx
 

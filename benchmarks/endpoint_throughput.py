@@ -53,8 +53,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from gunicorn_server import GunicornServer, ServerError  # noqa: E402
-RAISED_LIMITS = {f"REPORT_{kind}_LIMIT_{scope}": "100000000,60"
-                 for kind in ("REPORT", "STATUS") for scope in ("PER_CLIENT", "OVERALL")}
+from raised_limits import RAISED_ENV as RAISED_LIMITS  # noqa: E402
 TRIVIAL_BODY = '{"reference":"12345678"}'
 TARGETS = {"status": 0.5, "report": 0.3}
 P99_TARGET_MS = 50.0

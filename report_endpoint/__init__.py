@@ -66,9 +66,14 @@ class CachedSerializerSessions(SecureCookieSessionInterface):
 
 def create_app(test_config: dict | None = None) -> Flask:
     """The app, configured from defaults, instance secrets, REPORT_* variables
-    and (for tests) test_config, in that order of precedence (last wins)."""
-    instance = os.environ.get("REPORT_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+    and (for tests) test_config, in that order of precedence (last wins).
+
+    The instance folder is test_config's INSTANCE_PATH, else
+    REPORT_INSTANCE_PATH, else Flask's default (as flaskr does): tests pass
+    their own folder and never touch the process's environment."""
+    test_config = dict(test_config or {})
+    instance = test_config.pop("INSTANCE_PATH", None) or os.environ.get("REPORT_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=str(instance) if instance else None, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     os.chmod(app.instance_path, 0o700)
 

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from nginx_server import Deployment
+from raised_limits import RAISED_ENV
 from site_helpers import CHROMIUM, CHROMIUM_ARGS, build_site, serve_directory
 
 
@@ -69,8 +70,7 @@ def stack(site, tmp_path_factory):
     # Every test reaches the stack from 127.0.0.1: the per-client limits
     # (10 reports in 10 minutes) would make tests depend on each other.
     # The limits themselves are tested in tests/endpoint/test_hardening.py.
-    deployment = Deployment(site, tmp_path_factory.mktemp("stack"), {
-        "REPORT_REPORT_LIMIT_PER_CLIENT": "1000,600", "REPORT_STATUS_LIMIT_PER_CLIENT": "1000,60"})
+    deployment = Deployment(site, tmp_path_factory.mktemp("stack"), RAISED_ENV)
     nginx, endpoint, env = deployment.nginx, deployment.endpoint, deployment.env
 
     def analyst(*args: str) -> str:

@@ -13,9 +13,8 @@ HTTPS = "https://localhost"  # the session cookie is Secure: browse as HTTPS
 
 
 @pytest.fixture()
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("REPORT_INSTANCE_PATH", str(tmp_path / "instance"))
-    return create_app({"TESTING": True})
+def app(tmp_path):
+    return create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance"})
 
 
 @pytest.fixture()

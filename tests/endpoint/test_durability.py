@@ -35,6 +35,7 @@ from pathlib import Path
 import pytest
 
 from gunicorn_server import OPENER, GunicornServer, ServerError
+from raised_limits import RAISED_ENV
 
 ROUNDS = 18
 CLIENTS = 4
@@ -49,10 +50,7 @@ class Server(GunicornServer):
         env = {k: v for k, v in os.environ.items() if not k.startswith("REPORT_")}
         env.update({
             "REPORT_INSTANCE_PATH": str(instance),
-            "REPORT_REPORT_LIMIT_PER_CLIENT": "100000,60",
-            "REPORT_REPORT_LIMIT_OVERALL": "100000,60",
-            "REPORT_STATUS_LIMIT_PER_CLIENT": "100000,60",
-            "REPORT_STATUS_LIMIT_OVERALL": "100000,60",
+            **RAISED_ENV,
             "PYTHONUNBUFFERED": "1",
         })
         try:

@@ -54,10 +54,9 @@ def test_sliding_window_counts_and_forgets():
     assert len(window) == 2  # memory stays bounded: the least recent client is forgotten
 
 
-def test_report_rate_limit_per_client_is_translated(tmp_path, monkeypatch):
+def test_report_rate_limit_per_client_is_translated(tmp_path):
     from report_endpoint import create_app
-    monkeypatch.setenv("REPORT_INSTANCE_PATH", str(tmp_path))
-    app = create_app({"TESTING": True, "REPORT_LIMIT_PER_CLIENT": (2, 600), "REPORT_LIMIT_OVERALL": (100, 60)})
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path, "REPORT_LIMIT_PER_CLIENT": (2, 600), "REPORT_LIMIT_OVERALL": (100, 60)})
     client = app.test_client()
     body = {"seen_on": "website", "urls": ["example.com"]}
     codes = [client.post("/api/v1/reports", json=body).status_code for _ in range(3)]
@@ -71,10 +70,9 @@ def test_report_rate_limit_per_client_is_translated(tmp_path, monkeypatch):
     assert page.status_code == 200
 
 
-def test_overall_limit_protects_everyone(tmp_path, monkeypatch):
+def test_overall_limit_protects_everyone(tmp_path):
     from report_endpoint import create_app
-    monkeypatch.setenv("REPORT_INSTANCE_PATH", str(tmp_path))
-    app = create_app({"TESTING": True, "STATUS_LIMIT_PER_CLIENT": (100, 60), "STATUS_LIMIT_OVERALL": (5, 60)})
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path, "STATUS_LIMIT_PER_CLIENT": (100, 60), "STATUS_LIMIT_OVERALL": (5, 60)})
     client = app.test_client()
     codes = [client.post("/api/v1/status", json={"reference": "12345678"},
                          environ_base={"REMOTE_ADDR": f"192.0.2.{i}"}).status_code for i in range(7)]

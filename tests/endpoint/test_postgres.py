@@ -30,13 +30,9 @@ from report_endpoint import create_app, db
 from report_endpoint.casework import assess, mark_removed, move, notify, purge, view
 from report_endpoint.db import alembic_config
 from report_endpoint.models import AuditEvent, Notice, Report, ReportedUrl
+from raised_limits import RAISED_CONFIG
 
 HTTPS = "https://localhost"  # the session cookie is Secure: browse the HTML pages as HTTPS
-RAISED_LIMITS = {
-    "REPORT_LIMIT_PER_CLIENT": (10_000, 60), "REPORT_LIMIT_OVERALL": (10_000, 60),
-    "STATUS_LIMIT_PER_CLIENT": (10_000, 60), "STATUS_LIMIT_OVERALL": (10_000, 60),
-}
-
 
 # --- the server ---------------------------------------------------------------
 
@@ -121,9 +117,8 @@ def database_url(postgres_url):
 @pytest.fixture()
 def pg_app(database_url, tmp_path, monkeypatch):
     instance = tmp_path / "instance"
-    monkeypatch.setenv("REPORT_INSTANCE_PATH", str(instance))
     monkeypatch.delenv("REPORT_DATABASE_URL", raising=False)
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, **RAISED_LIMITS})
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "INSTANCE_PATH": instance, **RAISED_CONFIG})
     assert Path(app.instance_path) == instance
     yield app
     app.extensions["db_engine"].dispose()

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from report_endpoint import create_app
 
 from conftest import HTTPS
+from raised_limits import RAISED_CONFIG
 
 text = st.text(max_size=400)
 json_values = st.recursive(
@@ -18,11 +19,8 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 
 def make_client(tmp_path_factory):
-    import os
-    os.environ["REPORT_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False,
-                      "REPORT_LIMIT_PER_CLIENT": (10**9, 1), "REPORT_LIMIT_OVERALL": (10**9, 1),
-                      "STATUS_LIMIT_PER_CLIENT": (10**9, 1), "STATUS_LIMIT_OVERALL": (10**9, 1)})
+                      "INSTANCE_PATH": tmp_path_factory.mktemp("instance"), **RAISED_CONFIG})
     return app.test_client()
 
 

@@ -12,6 +12,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
+from raised_limits import RAISED_CONFIG
 from corpus import API_REPORT, API_STATUS, FORM, PATHS, STATUS_FORM, cases, encoded_form
 from report_endpoint import create_app, db
 from report_endpoint.models import Report, ReportedUrl
@@ -19,17 +20,11 @@ from report_endpoint.models import Report, ReportedUrl
 HTTPS = "https://localhost"  # the session cookie is Secure
 KHMER = re.compile(r"[\u1780-\u17ff]")
 CASES = cases()
-RAISED = {f"{kind}_LIMIT_{scope}": (10 ** 9, 60) for kind in ("REPORT", "STATUS") for scope in ("PER_CLIENT", "OVERALL")}
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    import os
-    os.environ["REPORT_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
-    try:
-        return create_app({"TESTING": True, **RAISED})
-    finally:
-        del os.environ["REPORT_INSTANCE_PATH"]
+    return create_app({"TESTING": True, "INSTANCE_PATH": tmp_path_factory.mktemp("instance"), **RAISED_CONFIG})
 
 
 @pytest.fixture(scope="module")

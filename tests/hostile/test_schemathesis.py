@@ -18,16 +18,15 @@ import sys
 from pathlib import Path
 
 from gunicorn_server import GunicornServer
+from raised_limits import RAISED_ENV
 
 CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_schema_conformance", "response_headers_conformance", "unsupported_method",
           "allow_header_conformance"]
-RAISED = {f"REPORT_{kind}_LIMIT_{scope}": "1000000000,60" for kind in ("REPORT", "STATUS")
-          for scope in ("PER_CLIENT", "OVERALL")}
 
 
 def test_schemathesis_finds_no_server_error(tmp_path):
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("REPORT_")}, **RAISED,
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("REPORT_")}, **RAISED_ENV,
            "REPORT_INSTANCE_PATH": str(tmp_path / "instance")}
     server = GunicornServer("report_endpoint:create_app()", env, tmp_path / "gunicorn.log")
     seed = random.randrange(2 ** 31)
