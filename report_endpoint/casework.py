@@ -146,23 +146,37 @@ def export(fmt: str, actor: str, since: dt.datetime | None = None) -> str:
 
 def purge(actor: str, report_days: int, contact_days: int, now: dt.datetime | None = None) -> dict:
     """Delete reports older than report_days and contact details older than
-    contact_days.  Deletion is real: the rows are gone (SQLite then vacuums)."""
+    contact_days.  Deletion is real (SECURITY.md, "Deletion"):
+    - the rows are gone, and SQLite overwrites their pages (secure_delete),
+      then rebuilds the file (VACUUM) and cuts the WAL to zero bytes, so no
+      file of the instance still holds a purged description, address,
+      reference or contact record;
+    - the audit trail keeps who did what and when, but no longer the
+      reference of a purged report."""
     now = now or utcnow()
     session = db.session()
     report_cutoff = now - dt.timedelta(days=report_days)
     contact_cutoff = now - dt.timedelta(days=contact_days)
-    old = list(session.scalars(select(Report.id).where(Report.created_at < report_cutoff)))
+    old = session.execute(select(Report.id, Report.reference).where(Report.created_at < report_cutoff)).all()
     if old:
-        url_ids = select(ReportedUrl.id).where(ReportedUrl.report_id.in_(old))
+        ids, references = [row.id for row in old], [row.reference for row in old]
+        url_ids = select(ReportedUrl.id).where(ReportedUrl.report_id.in_(ids))
         session.execute(delete(Notice).where(Notice.url_id.in_(url_ids)))
-        session.execute(delete(ReportedUrl).where(ReportedUrl.report_id.in_(old)))
-        session.execute(delete(Report).where(Report.id.in_(old)))
+        session.execute(delete(ReportedUrl).where(ReportedUrl.report_id.in_(ids)))
+        session.execute(delete(Report).where(Report.id.in_(ids)))
+        session.execute(update(AuditEvent).where(AuditEvent.reference.in_(references)).values(reference=None))
     cleared = session.execute(
         update(Report).where(Report.contact.is_not(None), Report.created_at < contact_cutoff).values(contact=None)
     ).rowcount
     _audit(actor, "purge", None, reports=len(old), contacts=cleared, report_days=report_days, contact_days=contact_days)
     session.commit()
-    if session.bind.dialect.name == "sqlite":
-        with session.bind.connect() as connection:
+    engine = session.get_bind()
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
             connection.exec_driver_sql("VACUUM")  # leave no deleted text in free pages
+        db.truncate_wal(engine)  # nor in the write-ahead log
+    else:
+        # PostgreSQL: reclaim the deleted rows' space now rather than at the next autovacuum.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM reports, reported_urls, notices, audit_events")
     return {"reports_deleted": len(old), "contacts_deleted": cleared}

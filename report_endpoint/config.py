@@ -31,11 +31,19 @@ DEFAULTS = {
     "MAX_URL_LENGTH": 2048,
     "MAX_DESCRIPTION_LENGTH": 2000,
     "MAX_CONTACT_LENGTH": 200,
-    # Rate limits: (requests, seconds), per client and for everyone together.
+    # Rate limits: (requests, seconds), per client and for everyone together,
+    # in each gunicorn worker: the second layer behind nginx's limit_req
+    # zones, which all workers share (SECURITY.md, "Rate limits").  A client
+    # is an IPv4 address or an IPv6 /64.
     "REPORT_LIMIT_PER_CLIENT": (10, 600),
     "REPORT_LIMIT_OVERALL": (600, 60),
     "STATUS_LIMIT_PER_CLIENT": (30, 60),
     "STATUS_LIMIT_OVERALL": (3000, 60),
+    # While the overall window is full (a flood from many addresses), each
+    # client still gets this many requests in its own window, so a flood
+    # cannot lock out a newcomer reporting or checking a status.
+    "REPORT_LIMIT_FAIR_SHARE": 2,
+    "STATUS_LIMIT_FAIR_SHARE": 5,
     # How many clients the in-memory limiter tracks before it forgets the oldest.
     "RATE_LIMIT_MAX_CLIENTS": 100_000,
     # Behind nginx, the client is the last address nginx appends; 0 = no proxy.
@@ -52,6 +60,12 @@ DEFAULTS = {
     "WTF_CSRF_SSL_STRICT": False,  # no Referer is ever sent (Referrer-Policy: no-referrer)
     "BABEL_DEFAULT_LOCALE": "en",
     "MIGRATE_ON_START": True,
+    # Seconds a request waits for the database's write lock before it answers
+    # "busy, nothing was stored, please try again" (503).
+    "LOCK_TIMEOUT": 5,
+    # /healthz fails below this much free space where SQLite writes: a full
+    # disk refuses reports, so the monitor must hear of it before people do.
+    "HEALTH_MIN_FREE_BYTES": 64 * 1024 * 1024,
 }
 
 

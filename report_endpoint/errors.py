@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from .db import Busy
 from .security import body_type_refused, form_body_problem
 from .site_pages import as_content
 
@@ -25,7 +26,16 @@ def messages() -> dict[int, str]:
         415: _("We only accept web addresses typed into the form: no files, images or videos."),
         429: _("Too many requests from here in a short time. Please wait a few minutes and try again."),
         500: _("Something went wrong on our side. Your report was not stored; please try again."),
+        503: BUSY(),
     }
+
+
+def BUSY() -> str:  # noqa: N802 - a message, like the constants beside it
+    return _("The service is busy just now. Nothing was stored: please try again in a moment.")
+
+
+# How long to tell a client to wait after a 503 "busy" (the lock timeout's order).
+RETRY_AFTER_SECONDS = "5"
 
 
 def answer(status: int, message: str):
@@ -64,6 +74,14 @@ def init_app(app: Flask) -> None:
         response = app.make_response((body, status))
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             response.headers["Allow"] = ", ".join(sorted(error.valid_methods))  # as RFC 9110 asks
+        return response
+
+    @app.errorhandler(Busy)
+    def busy(_error):
+        # The lock timeout passed: the request stored nothing.  The form
+        # pages catch this themselves to keep what was typed (web.py).
+        response = app.make_response(answer(503, BUSY()))
+        response.headers["Retry-After"] = RETRY_AFTER_SECONDS
         return response
 
     @app.errorhandler(Exception)

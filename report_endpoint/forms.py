@@ -126,19 +126,26 @@ CHECKS = {
 }
 
 
-def check_report(values: dict) -> tuple[NewReport | None, dict[str, list[str]]]:
-    """Validate a report given as plain values (the JSON API's path)."""
+def run_checks(value_of, anonymous: bool) -> tuple[dict, dict[str, str]]:
+    """Every field's rule, run once for the form and the API alike: the clean
+    values, and a message for each field that fails its rule."""
     clean, errors = {}, {}
-    anonymous = values.get("anonymous", True)
     for name, check in CHECKS.items():
         if name in CONTACT_FIELDS and anonymous:
             continue  # not stored, so not checked
         try:
-            clean[name] = check(values.get(name) or ("" if name != "seen_on" else None))
+            clean[name] = check(value_of(name))
         except ValidationError as error:
-            errors[name] = [str(error.args[0])]
+            errors[name] = str(error.args[0])
+    return clean, errors
+
+
+def check_report(values: dict) -> tuple[NewReport | None, dict[str, list[str]]]:
+    """Validate a report given as plain values (the JSON API's path)."""
+    anonymous = values.get("anonymous", True)
+    clean, errors = run_checks(lambda name: values.get(name) or ("" if name != "seen_on" else None), anonymous)
     if errors:
-        return None, errors
+        return None, {name: [message] for name, message in errors.items()}
     return _new_report(clean, anonymous, values.get("danger", False)), {}
 
 
@@ -171,17 +178,10 @@ class ReportForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        self.clean = {}
-        for name, check in CHECKS.items():
-            field = self[name]
-            if name in CONTACT_FIELDS and self.anonymous.data:
-                continue  # not stored, so not checked
-            try:
-                self.clean[name] = check(field.data)
-            except ValidationError as error:
-                field.errors = [*field.errors, str(error.args[0])]
-                valid = False
-        return valid
+        self.clean, errors = run_checks(lambda name: self[name].data, self.anonymous.data)
+        for name, message in errors.items():
+            self[name].errors = [*self[name].errors, message]
+        return valid and not errors
 
     def new_report(self) -> NewReport:
         return _new_report(self.clean, self.anonymous.data, self.danger.data)

@@ -15,6 +15,8 @@ from flask import Flask, request
 from flask_babel import Babel
 from werkzeug.exceptions import HTTPException
 
+from .khmer_digits import TO_KHMER, khmer_digits
+
 LOCALES = {"en": "English", "km": "ខ្មែរ"}
 DEFAULT = "en"
 CATALOGS = Path(__file__).with_name("translations")
@@ -57,15 +59,12 @@ def compile_catalogs(target: Path) -> Path:
     return target
 
 
-KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
-
-
 def local_digits(value) -> str:
     """Digits as they are (a reference, a date Babel wrote) in the current
     language's digits (០-៩ in Khmer)."""
     from flask_babel import get_locale
     text = str(value)
-    return text.translate(KHMER_DIGITS) if str(get_locale()) == "km" else text
+    return khmer_digits(text) if str(get_locale()) == "km" else text
 
 
 def local_number(value: int) -> str:
@@ -76,7 +75,7 @@ def local_number(value: int) -> str:
     from flask_babel import get_locale
     if str(get_locale()) != "km":
         return str(value)
-    return format_decimal(value, locale="km", numbering_system="khmr").translate(KHMER_DIGITS)
+    return format_decimal(value, locale="km", numbering_system="khmr").translate(TO_KHMER)
 
 
 def init_app(app: Flask) -> None:

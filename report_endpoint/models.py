@@ -76,3 +76,11 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     reference: Mapped[str | None] = mapped_column(String(8), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class HealthCheck(Base):
+    """One row /healthz rewrites: proof that the database takes a commit."""
+    __tablename__ = "health_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from flask_babel import format_date
-from sqlalchemy import distinct, func, select
+from sqlalchemy import bindparam, distinct, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from . import db
 from .crypto import encrypt_contact
@@ -18,6 +17,7 @@ from .references import new_reference
 from .stages import ILLEGAL, public_stage, public_text
 
 log = logging.getLogger(__name__)
+
 
 @dataclass
 class NewReport:
@@ -35,39 +35,41 @@ class Stored:
     public_stage: str  # "received", or "received_known" when every address was known
 
 
+# The statements of the hot path, built once: SQLAlchemy caches their
+# compiled form, so each request only binds its values.
+KNOWN_URLS = select(ReportedUrl.url).where(ReportedUrl.url.in_(bindparam("urls", expanding=True)))
+INSERT_REPORT = insert(Report).returning(Report.id)
+INSERT_URLS = insert(ReportedUrl)
+STATUS = (select(Report.stage, Report.all_known, Report.stage_changed_at, ReportedUrl.assessment)
+          .outerjoin(ReportedUrl, ReportedUrl.report_id == Report.id)
+          .where(Report.reference == bindparam("reference")))
+
+
 def submit(new: NewReport) -> Stored:
     """Store a report; return its reference once it is committed (on disk).
 
-    Contact details are dropped when the report is anonymous, even if sent."""
+    Contact details are dropped when the report is anonymous, even if sent.
+    If the database stays locked past the lock timeout, db.Busy: nothing stored."""
     contact = None
     if not new.anonymous and new.contact and any(new.contact.values()):
         contact = encrypt_contact({k: v for k, v in new.contact.items() if v})
     now = utcnow()
     engine = db.engine()
-    with db.sqlite_writer(), contextlib.closing(engine.raw_connection()) as connection:
-        # The driver's own connection and SQL: this is the hot path of every
-        # submission, and building statements costs more than running them.
-        sql = db.driver_sql(engine)
-        cursor = connection.cursor()
-        marks = ", ".join("?" * len(new.urls))
-        cursor.execute(sql(f"SELECT url FROM reported_urls WHERE url IN ({marks})"), tuple(new.urls))
-        known = {row[0] for row in cursor.fetchall()}
-        all_known = bool(new.urls) and all(url in known for url in new.urls)
+    with db.sqlite_writer():
         for _attempt in range(10):  # a clash of random references is rare; try another
             reference = new_reference()
             try:
-                cursor.execute(sql(
-                    "INSERT INTO reports (reference, created_at, seen_on, description, urgent, anonymous, contact,"
-                    " all_known, stage, stage_changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', ?) RETURNING id"),
-                    (reference, now, new.seen_on, new.description or None, new.urgent, new.anonymous, contact,
-                     all_known, now))
-                report_id = cursor.fetchone()[0]
-                cursor.executemany(
-                    sql("INSERT INTO reported_urls (report_id, position, url, known_before) VALUES (?, ?, ?, ?)"),
-                    [(report_id, i, url, url in known) for i, url in enumerate(new.urls)])
-                connection.commit()
-            except engine.dialect.dbapi.IntegrityError:
-                connection.rollback()
+                with engine.begin() as connection:
+                    known = set(connection.scalars(KNOWN_URLS, {"urls": new.urls}))
+                    all_known = bool(new.urls) and all(url in known for url in new.urls)
+                    report_id = connection.scalar(INSERT_REPORT, {
+                        "reference": reference, "created_at": now, "seen_on": new.seen_on,
+                        "description": new.description or None, "urgent": new.urgent, "anonymous": new.anonymous,
+                        "contact": contact, "all_known": all_known, "stage": "received", "stage_changed_at": now})
+                    connection.execute(INSERT_URLS, [
+                        {"report_id": report_id, "position": i, "url": url, "known_before": url in known}
+                        for i, url in enumerate(new.urls)])
+            except IntegrityError:
                 continue
             # No reference, address or contact detail in the log: only that it happened.
             log.info("report stored (%d addresses%s)", len(new.urls), ", urgent" if new.urgent else "")
@@ -75,29 +77,19 @@ def submit(new: NewReport) -> Stored:
     raise RuntimeError("could not allocate a reference")
 
 
-STATUS_SQL = ("SELECT r.stage, r.all_known, r.stage_changed_at, u.assessment FROM reports r"
-              " LEFT JOIN reported_urls u ON u.report_id = r.id WHERE r.reference = ?")
-
-
-def _timestamp(value) -> dt.datetime:
-    """A stored timestamp: SQLite's driver gives text, PostgreSQL's a datetime."""
-    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
 def status(reference: str | None) -> dict:
-    """The public answer for a reference: the same shape whether or not it exists."""
+    """The public answer for a reference: the same shape whether or not it exists.
+
+    A read of its own, outside the writer's lock: in WAL mode it runs
+    alongside a writer and never waits behind one."""
     rows = []
     if reference:
-        engine = db.engine()
-        with contextlib.closing(engine.raw_connection()) as connection:
-            cursor = connection.cursor()
-            cursor.execute(db.driver_sql(engine)(STATUS_SQL), (reference,))
-            rows = cursor.fetchall()
-            connection.rollback()  # end the read transaction before the connection goes back
+        with db.busy_as_503(), db.engine().connect() as connection:
+            rows = connection.execute(STATUS, {"reference": reference}).all()
     if not rows:
         key, date = "unknown", None
     else:
-        stage, all_known, date = rows[0][0], bool(rows[0][1]), _timestamp(rows[0][2])
+        stage, all_known, date = rows[0][0], bool(rows[0][1]), rows[0][2]
         key = public_stage(stage, [row[3] for row in rows], all_known)
     label, meaning = public_text(key)
     return {

@@ -12,6 +12,8 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from . import reports
+from .db import Busy
+from .errors import RETRY_AFTER_SECONDS
 from .forms import ReportForm, StatusForm
 from .ratelimit import limited
 from .site_pages import as_content, in_slot
@@ -34,7 +36,12 @@ def report():
                            error_title(title)), 429
         if form.validate_on_submit():
             new = form.new_report()
-            stored = reports.submit(new)
+            try:
+                stored = reports.submit(new)
+            except Busy:
+                # Nothing was stored; what was typed stays in the form to send again.
+                page = in_slot("report-form", render_template("report.html", form=form, busy=True), error_title(title))
+                return page, 503, {"Retry-After": RETRY_AFTER_SECONDS}
             received = render_template("report_received.html", reference=stored.reference, urls=new.urls,
                                        urgent=form.danger.data)
             return as_content("report-form", received, _("Report received")), 201
@@ -51,7 +58,11 @@ def status():
             return in_slot("status-check", render_template("status.html", form=form, limited=True),
                            error_title(title)), 429
         if form.validate_on_submit():
-            answer = reports.status(form.normalised)
+            try:
+                answer = reports.status(form.normalised)
+            except Busy:
+                page = in_slot("status-check", render_template("status.html", form=form, busy=True), error_title(title))
+                return page, 503, {"Retry-After": RETRY_AFTER_SECONDS}
             return in_slot("status-check", render_template("status.html", form=form, answer=answer),
                            f"{answer['label']} - {title}")
         return in_slot("status-check", render_template("status.html", form=form), error_title(title)), 400

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import markdown
 
+from report_endpoint.khmer_digits import khmer_digits
+
 from .packs import Pack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +23,6 @@ CACHE = ROOT / ".cache" / "pdfs"
 PRINT = Path(__file__).with_name("pdf")
 FONTS = ROOT / "overrides" / "assets" / "fonts"
 EXTENSIONS = ["attr_list", "tables", "admonition", "def_list", "md_in_html", "pymdownx.tasklist"]
-KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 KHMER_MONTHS = ("មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា", "កក្កដា", "សីហា", "កញ្ញា", "តុលា", "វិច្ឆិកា", "ធ្នូ")
 WORDS = {
     "en": {"publisher": "Internet Hotline Cambodia (IHC), run by APLE Cambodia", "for": "For",
@@ -33,7 +34,7 @@ WORDS = {
 
 def local_date(day, lang: str) -> str:
     if lang == "km":
-        return f"{day.day} {KHMER_MONTHS[day.month - 1]} {day.year}".translate(KHMER_DIGITS)
+        return khmer_digits(f"{day.day} {KHMER_MONTHS[day.month - 1]} {day.year}")
     return f"{day.day} {day.strftime('%B')} {day.year}"
 
 

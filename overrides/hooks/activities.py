@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from resources.pdfs import KHMER_DIGITS  # noqa: E402
+from report_endpoint.khmer_digits import TO_KHMER  # noqa: E402
 
 ILLUSTRATIONS = ROOT / "overrides" / "assets" / "illustrations"
 MARKER = re.compile(r"^<!--\s*ihc-activity\s*-->\s*$", re.M)
@@ -70,7 +70,7 @@ WORDS = {
 
 
 def local_digits(value, lang: str) -> str:
-    return str(value).translate(KHMER_DIGITS) if lang == "km" else str(value)
+    return str(value).translate(TO_KHMER) if lang == "km" else str(value)
 
 
 def check(activity, where: str) -> None:

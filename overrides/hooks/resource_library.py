@@ -28,6 +28,7 @@ if str(ROOT) not in sys.path:
 
 from resources import catalog, pdfs  # noqa: E402
 from resources.packs import PackError  # noqa: E402
+from report_endpoint.khmer_digits import TO_KHMER  # noqa: E402
 
 KIT = ROOT / ".cache" / "ihc-offline-kit.zip"
 KIT_MARKER = re.compile(r"^<!--\s*ihc-offline-kit\s*-->\s*$", re.M)
@@ -53,7 +54,6 @@ WORDS = {
            "shown": "ធនធានដែលបង្ហាញ", "filters": "ជ្រើសរើសធនធាន", "none": "គ្មានធនធានណាត្រូវនឹងជម្រើសទាំងនេះទេ។",
            "en": "អង់គ្លេស", "km": "ខ្មែរ"},
 }
-KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 COLON = {"en": ":", "km": "៖"}
 
 _state: dict = {}
@@ -84,7 +84,7 @@ def local_number(value, lang: str, decimals: int = 0) -> str:
     if lang != "km":
         return f"{value:.{decimals}f}" if decimals else str(value)
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale="km", numbering_system="khmr").translate(KHMER_DIGITS)
+    return format_decimal(value, format=pattern, locale="km", numbering_system="khmr").translate(TO_KHMER)
 
 
 # Khmer: CLDR's names for the units (its Khmer "short" forms are the Latin kB

@@ -12,8 +12,8 @@ from report_endpoint.models import Report
 
 from conftest import HTTPS, csrf_token, reference_in, submit_form
 from digit_helpers import western_digits
+from report_endpoint.khmer_digits import TO_KHMER, khmer_digits
 
-KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
 def stored_reports(app) -> int:
@@ -151,7 +151,7 @@ def test_known_address_shows_already_known(app, client):
 @pytest.mark.parametrize("lang", ["en", "km"])
 def test_status_check_accepts_khmer_digits_and_dashes(client, lang):
     reference = reference_in(submit_form(client, urls="example.com").text)
-    khmer = reference.translate(str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩"))
+    khmer = khmer_digits(reference)
     typed = khmer[:4] + "-" + khmer[4:]
     prefix = "/km" if lang == "km" else ""
     token = csrf_token(client, f"{prefix}/report/status/")
@@ -167,7 +167,7 @@ def test_khmer_confirmation_shows_the_reference_in_khmer_digits(client):
     reference = reference_in(page.text)
     soup = BeautifulSoup(page.text, "html.parser")
     grouped = f"{reference[:4]} {reference[4:]}"
-    assert soup.select_one(".ihc-reference").get_text(strip=True) == grouped.translate(KHMER_DIGITS)
+    assert soup.select_one(".ihc-reference").get_text(strip=True) == grouped.translate(TO_KHMER)
     # The status check takes either: the Western form too, as something to type.
     assert soup.select_one(".ihc-reference__western code").get_text() == grouped
     # No other Western digit: not the police numbers, not the reference.
