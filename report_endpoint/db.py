@@ -27,6 +27,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # How long a request waits for a lock (the writer's turn, a row another
 # transaction holds) before it answers "busy, nothing was stored, try again".
 LOCK_TIMEOUT_SECONDS = 5
+MIGRATE_LOCK_TIMEOUT_SECONDS = 60
 
 
 class Busy(Exception):
@@ -211,7 +212,12 @@ def migrate(app: Flask) -> None:
     workers that start together from migrating at the same time."""
     lock_path = Path(app.instance_path) / "migrate.lock"
     with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            # A migration can take a while; a worker that waits a minute
+            # for another's has met a stuck process, and says so.
+            _flock_within(lock, MIGRATE_LOCK_TIMEOUT_SECONDS)
+        except Busy:
+            raise RuntimeError(f"another process has held {lock_path} for {MIGRATE_LOCK_TIMEOUT_SECONDS} s") from None
         try:
             with app.extensions["db_engine"].begin() as connection:
                 config = alembic_config(app.config["DATABASE_URL"])
