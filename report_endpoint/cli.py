@@ -10,6 +10,9 @@
     flask --app report_endpoint export --format csv|json [--since YYYY-MM-DD]
     flask --app report_endpoint counters
     flask --app report_endpoint purge [--days N] [--contact-days N]
+    flask --app report_endpoint backup-key PATH
+    flask --app report_endpoint backup PATH --key-file PUBLIC_KEY [--keep N]
+    flask --app report_endpoint restore BACKUP --key-file PRIVATE_KEY
 
 Every change is recorded in the audit trail with the analyst's name
 (--analyst, or the login name).
@@ -119,6 +122,57 @@ def init_app(app: Flask) -> None:
         result = casework.purge(analyst, days if days is not None else config["RETENTION_DAYS"],
                                 contact_days if contact_days is not None else config["CONTACT_RETENTION_DAYS"])
         click.echo(json.dumps(result))
+
+    init_backup_commands(app)
+
+
+def init_backup_commands(app: Flask) -> None:
+    """backup-key, backup and restore (report_endpoint/backup.py)."""
+    from pathlib import Path
+
+    from . import backup
+
+    def run_backup(action):
+        try:
+            return action()
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
+
+    key_file = click.option(
+        "--key-file", type=click.Path(dir_okay=False, path_type=Path), envvar=backup.KEY_ENV,
+        show_envvar=True, help="The backup key: the public key (.pub) to back up, the private key to restore.")
+
+    @app.cli.command("backup-key")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_key_command(path):
+        """Make a backup key pair: PATH (private, for restores: keep it off the server) and PATH.pub."""
+        public, identity = run_backup(lambda: backup.create_key(current_app, path))
+        click.echo(f"private key: {path} (keep it off this server, and a second copy elsewhere)\n"
+                   f"public key:  {public} (the server backs up with this one)\nkey id: {identity}")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(path_type=Path))
+    @key_file
+    @click.option("--keep", type=click.IntRange(min=1), default=None,
+                  help="PATH is a folder: keep the newest N backups in it, delete older ones.")
+    def backup_command(path, key_file, keep):
+        """An encrypted backup of the database and the instance's secrets, taken while the service runs."""
+        public_key = run_backup(lambda: backup.load_public_key(current_app, key_file))
+        result = run_backup(lambda: backup.write_backup(current_app, path, public_key, keep))
+        click.echo(f"backup written: {result['path']} ({result['reports']} reports, {result['bytes']} bytes, "
+                   f"key {result['key']})")
+        for name in result["removed"]:
+            click.echo(f"old backup deleted: {name}")
+
+    @app.cli.command("restore")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    @key_file
+    def restore_command(path, key_file):
+        """Restore a backup into this instance, which must hold no reports (stop the service first)."""
+        private_key = run_backup(lambda: backup.load_private_key(current_app, key_file))
+        result = run_backup(lambda: backup.restore(current_app, path, private_key))
+        click.echo(f"restored {result['reports']} reports ({result['dialect']}) from the backup of "
+                   f"{result['created_at']}")
 
 
 def main() -> None:

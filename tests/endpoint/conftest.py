@@ -9,6 +9,9 @@ import pytest
 
 from report_endpoint import create_app
 
+# One PostgreSQL server on loopback for the whole run, shared by the modules that use it.
+from postgres_server import database_url, postgres_url  # noqa: F401  (fixtures)
+
 HTTPS = "https://localhost"  # the session cookie is Secure: browse as HTTPS
 
 
