@@ -26,7 +26,7 @@ import json
 import click
 from flask import Flask, current_app
 
-from . import casework, reports
+from . import casework, db, reports
 from .stages import ASSESSMENTS, INTERNAL_STAGES, NOTICE_RECIPIENTS
 
 
@@ -36,11 +36,16 @@ def analyst_option(function):
 
 
 def run(action):
-    """Turn a refused request into a clear message and exit status 1."""
+    """Turn a refused request, or a database that stayed locked past the lock
+    timeout, into a clear message and exit status 1."""
     try:
-        return action()
+        with db.busy_as_503():
+            return action()
     except casework.CaseworkError as error:
         raise click.ClickException(str(error)) from None
+    except db.Busy:
+        raise click.ClickException("the database stayed busy (another process is writing); "
+                                   "nothing was changed: try again in a moment") from None
 
 
 def init_app(app: Flask) -> None:
@@ -119,8 +124,9 @@ def init_app(app: Flask) -> None:
     def purge_command(days, contact_days, analyst):
         """Delete what the retention policy no longer allows us to keep."""
         config = current_app.config
-        result = casework.purge(analyst, days if days is not None else config["RETENTION_DAYS"],
-                                contact_days if contact_days is not None else config["CONTACT_RETENTION_DAYS"])
+        result = run(lambda: casework.purge(
+            analyst, days if days is not None else config["RETENTION_DAYS"],
+            contact_days if contact_days is not None else config["CONTACT_RETENTION_DAYS"]))
         click.echo(json.dumps(result))
 
     init_backup_commands(app)

@@ -130,3 +130,19 @@ def test_healthz_fails_when_the_health_row_is_gone(app, client):
     with sqlite3.connect(database(app)) as connection:
         connection.execute("DELETE FROM health_checks")
     assert client.get("/healthz").status_code == 503
+
+
+def test_an_analyst_command_on_a_locked_database_says_so_and_changes_nothing(app, client):
+    reference = client.post("/api/v1/reports", json=BODY).get_json()["reference"]
+    connection = sqlite3.connect(database(app), isolation_level=None)
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        result = app.test_cli_runner().invoke(args=["stage", reference, "triage", "--analyst", "analyst.one"])
+    finally:
+        connection.rollback()
+        connection.close()
+    assert result.exit_code == 1
+    assert "busy" in result.output and "nothing was changed" in result.output
+    with sqlite3.connect(database(app)) as check:
+        assert check.execute("SELECT stage FROM reports WHERE reference = ?", (reference,)).fetchone()[0] == "received"
+        assert check.execute("SELECT count(*) FROM audit_events WHERE action = 'stage'").fetchone()[0] == 0
