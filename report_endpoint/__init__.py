@@ -95,7 +95,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["csrf"] = CSRFProtect(app)
     app.extensions["rate_limiters"] = {
         kind: RateLimiter(app.config["CLIENT_KEY"], app.config[f"{kind.upper()}_LIMIT_PER_CLIENT"],
-                          app.config[f"{kind.upper()}_LIMIT_OVERALL"], app.config["RATE_LIMIT_MAX_CLIENTS"])
+                          app.config[f"{kind.upper()}_LIMIT_OVERALL"], app.config["RATE_LIMIT_MAX_CLIENTS"],
+                          share=app.config[f"{kind.upper()}_LIMIT_FAIR_SHARE"])
         for kind in ("report", "status")
     }
     # werkzeug's request log names the client address: never written.

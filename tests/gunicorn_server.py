@@ -23,17 +23,21 @@ class ServerError(RuntimeError):
 
 
 def wait_until_serving(process: subprocess.Popen, url: str, opener, timeout: float, log: Path, name: str,
-                       error: type, stop) -> None:
-    """Return once url answers 200.  If the server exits or never answers,
-    stop() it and raise error with the end of its log."""
+                       error: type, stop, expected: int = 200) -> None:
+    """Return once url answers with the expected status (unfollowed, for a
+    redirect).  If the server exits or never answers, stop() it and raise
+    error with the end of its log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise error(f"{name} exited with {process.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
         try:
             with opener.open(url, timeout=2) as answer:
-                if answer.status == 200:
+                if answer.status == expected:
                     return
+        except urllib.error.HTTPError as answer:
+            if answer.code == expected:
+                return
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.05)

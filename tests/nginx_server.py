@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from gunicorn_server import GunicornServer, wait_until_serving
+from raised_limits import RAISED_ENV
 from site_helpers import ROOT, build_site, free_port
 
 DEPLOY = ROOT / "deploy" / "nginx"
@@ -27,6 +28,17 @@ NGINX = "/usr/sbin/nginx"
 UNVERIFIED = ssl._create_unverified_context()  # noqa: S323 - loopback test server only
 HTTPS_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}),
                                            urllib.request.HTTPSHandler(context=UNVERIFIED))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+# Redirects are never followed: plain http sends every request to the site's
+# production name, which must never be looked up from a test.
+NO_REDIRECT_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect,
+                                                 urllib.request.HTTPSHandler(context=UNVERIFIED))
 
 
 class NginxError(RuntimeError):
@@ -58,17 +70,54 @@ def replaced(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
-def site_config(site: Path, upstream_port: int, https_port: int, http_port: int, work: Path) -> str:
-    """deploy/nginx/ihc.conf with loopback ports and this run's folders."""
+# nginx's rate limits out of the way, for a stack that many tests reach from
+# 127.0.0.1 (the app's are raised with tests/raised_limits.py): every zone's
+# rate, as ihc.conf states it, and what it becomes.
+RAISED_RATES = {"zone=ihc_reports:10m rate=1r/m;": "zone=ihc_reports:10m rate=100000r/s;",
+                "zone=ihc_status:10m rate=20r/m;": "zone=ihc_status:10m rate=100000r/s;",
+                "zone=ihc_endpoint:10m rate=5r/s;": "zone=ihc_endpoint:10m rate=100000r/s;"}
+
+
+def site_config(site: Path, upstream_port: int, https_port: int, http_port: int, work: Path,
+                raise_limits: bool = False, real_ip_header: bool = False, any_name: bool = True) -> str:
+    """deploy/nginx/ihc.conf with loopback ports and this run's folders.
+
+    raise_limits: nginx's rate limits raised out of the way (RAISED_RATES).
+    real_ip_header: the client's address taken from an X-Real-IP header sent
+    by the test (ngx_http_realip_module), for IPv6 clients, which loopback
+    cannot otherwise have.  any_name: the site answers whatever name the
+    client uses (tests reach it as 127.0.0.1, with no TLS server name);
+    False keeps the production default server, which refuses other names."""
     text = (DEPLOY / "ihc.conf").read_text(encoding="utf-8")
-    text = replaced(text, "    listen [::]:80;\n", "")
+    text = replaced(text, "    listen [::]:80 default_server;\n", "")
+    text = replaced(text, "    listen [::]:443 ssl http2 default_server;\n", "")
     text = replaced(text, "    listen [::]:443 ssl http2;\n", "")
-    text = replaced(text, "listen 80;", f"listen 127.0.0.1:{http_port};")
-    text = replaced(text, "listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    text = replaced(text, "listen 80 default_server;", f"listen 127.0.0.1:{http_port} default_server;")
+    if any_name:
+        text = replaced(text, "listen 443 ssl http2 default_server;", f"listen 127.0.0.1:{https_port} ssl http2;")
+        text = replaced(text, "listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2 default_server;")
+    else:
+        text = replaced(text, "listen 443 ssl http2 default_server;",
+                        f"listen 127.0.0.1:{https_port} ssl http2 default_server;")
+        text = replaced(text, "listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    if raise_limits:
+        for old, new in RAISED_RATES.items():
+            text = replaced(text, old, new)
+    if real_ip_header:
+        text = replaced(text, "    root /srv/ihc/site;\n",
+                        "    set_real_ip_from 127.0.0.1;\n    real_ip_header X-Real-IP;\n    root /srv/ihc/site;\n")
     text = replaced(text, "/etc/ssl/ihc/", f"{work}/tls/")
     text = replaced(text, "/srv/ihc/site", str(site))
     text = replaced(text, "server 127.0.0.1:8001;", f"server 127.0.0.1:{upstream_port};")
-    text = replaced(text, "/etc/nginx/ihc/", f"{DEPLOY}/")
+    # The files it includes, which include one another, copied beside it
+    # with the same one change of folder.
+    included = work / "ihc"
+    included.mkdir(exist_ok=True)
+    for part in DEPLOY.glob("*.conf"):
+        if part.name != "ihc.conf":
+            (included / part.name).write_text(part.read_text(encoding="utf-8").replace(
+                "/etc/nginx/ihc/", f"{included}/"), encoding="utf-8")
+    text = replaced(text, "/etc/nginx/ihc/", f"{included}/")
     return replaced(text, "/var/log/nginx/ihc.access.log", f"{work}/access.log")
 
 
@@ -98,7 +147,8 @@ http {{
 
 
 class NginxServer:
-    def __init__(self, site: Path, upstream_port: int, work: Path, startup_timeout: float = 20.0):
+    def __init__(self, site: Path, upstream_port: int, work: Path, startup_timeout: float = 20.0,
+                 raise_limits: bool = False, real_ip_header: bool = False, any_name: bool = True):
         work.mkdir(parents=True, exist_ok=True)
         (work / "tls").mkdir(exist_ok=True)
         (work / "temp").mkdir(exist_ok=True)
@@ -110,7 +160,8 @@ class NginxServer:
         self.access_log = work / "access.log"
         self.error_log = work / "error.log"
         site_conf = work / "ihc.conf"
-        site_conf.write_text(site_config(site, upstream_port, self.https_port, self.http_port, work))
+        site_conf.write_text(site_config(site, upstream_port, self.https_port, self.http_port, work,
+                                         raise_limits, real_ip_header, any_name))
         self.conf = work / "nginx.conf"
         self.conf.write_text(main_config(work, site_conf))
         check = subprocess.run([NGINX, "-t", "-e", str(self.error_log), "-c", str(self.conf)],
@@ -120,8 +171,10 @@ class NginxServer:
         self.process = subprocess.Popen([NGINX, "-e", str(self.error_log), "-c", str(self.conf), "-g", "daemon off;"],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until_serving(self.process, f"{self.base}/", HTTPS_OPENER, startup_timeout, self.error_log, "nginx",
-                           NginxError, self.stop)
+        # Without the site's name the production default server refuses the
+        # handshake: then wait on the plain-http port, which answers any name.
+        wait_until_serving(self.process, f"{self.base}/" if any_name else f"{self.http_base}/", NO_REDIRECT_OPENER,
+                           startup_timeout, self.error_log, "nginx", NginxError, self.stop, expected=200 if any_name else 301)
 
     def stop(self) -> None:
         try:
@@ -137,17 +190,25 @@ class NginxServer:
 class Deployment:
     """The system as deployed, on loopback: the endpoint in gunicorn with
     deploy/gunicorn.conf.py behind nginx with deploy/nginx/, serving the built
-    site, SQLite in work/instance.  settings: REPORT_* variables to add."""
+    site, SQLite in work/instance.  settings: REPORT_* variables to add.
 
-    def __init__(self, site: Path, work: Path, settings: dict[str, str] | None = None):
+    nginx's rate limits are raised when the app's are (settings hold
+    tests/raised_limits.py's RAISED_ENV) unless raise_limits says otherwise;
+    real_ip_header as for NginxServer."""
+
+    def __init__(self, site: Path, work: Path, settings: dict[str, str] | None = None,
+                 raise_limits: bool | None = None, real_ip_header: bool = False, workers: int = 2):
         self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("REPORT_")},
                     "REPORT_INSTANCE_PATH": str(work / "instance"), "REPORT_SITE_DIR": str(site),
                     "REPORT_TRUSTED_PROXIES": "1", **(settings or {})}
         self.gunicorn_log = work / "gunicorn.log"
-        self.endpoint = GunicornServer("report_endpoint:create_app()", self.env, self.gunicorn_log,
+        if raise_limits is None:
+            raise_limits = RAISED_ENV.items() <= (settings or {}).items()
+        self.endpoint = GunicornServer("report_endpoint:create_app()", self.env, self.gunicorn_log, workers=workers,
                                        extra=["--config", str(ROOT / "deploy" / "gunicorn.conf.py")])
         try:
-            self.nginx = NginxServer(site, self.endpoint.port, work / "nginx")
+            self.nginx = NginxServer(site, self.endpoint.port, work / "nginx", raise_limits=raise_limits,
+                                     real_ip_header=real_ip_header)
         except Exception:
             self.endpoint.stop()
             raise

@@ -40,14 +40,17 @@ def test_the_whole_system_from_one_server(local, path, status, needle):
     assert got == status
     assert needle in body.decode()
     assert security_headers(headers) == {name: [value] for name, value in HEADERS.items()}
+    # No Server header at all: gunicorn's own is left out by deploy/gunicorn.conf.py.
+    assert headers.get_all("Server") is None, headers.get_all("Server")
 
 
 def test_folders_get_their_slash_and_nothing_outside_the_site_is_served(local):
     status, headers, _b = fetch(local.base + "/km/about")
     assert status == 301 and headers["Location"].endswith("/km/about/")
     for path in ["/../pyproject.toml", "/%2e%2e/pyproject.toml", "/api/v1/nothing"]:
-        status, _h, body = fetch(local.base + path)
+        status, headers, body = fetch(local.base + path)
         assert status == 404 and b"[project]" not in body
+        assert headers.get_all("Server") is None
 
 
 def test_a_report_through_the_local_server(browser, local):

@@ -79,13 +79,21 @@ def test_report_rate_limit_per_client_is_translated(tmp_path):
     assert page.status_code == 200
 
 
-def test_overall_limit_protects_everyone(tmp_path):
+def test_a_full_overall_window_still_leaves_each_newcomer_a_fair_share(tmp_path):
+    """Once the overall window is full (a flood from many addresses), one
+    client is held to it, but a newcomer still gets its first check answered."""
     from report_endpoint import create_app
-    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path, "STATUS_LIMIT_PER_CLIENT": (100, 60), "STATUS_LIMIT_OVERALL": (5, 60)})
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path, "STATUS_LIMIT_PER_CLIENT": (100, 60),
+                      "STATUS_LIMIT_OVERALL": (5, 60), "STATUS_LIMIT_FAIR_SHARE": 1})
     client = app.test_client()
-    codes = [client.post("/api/v1/status", json={"reference": "12345678"},
-                         environ_base={"REMOTE_ADDR": f"192.0.2.{i}"}).status_code for i in range(7)]
-    assert codes == [200] * 5 + [429] * 2
+
+    def check(address: str) -> int:
+        return client.post("/api/v1/status", json={"reference": "12345678"},
+                           environ_base={"REMOTE_ADDR": address}).status_code
+
+    assert [check("192.0.2.1") for _ in range(7)] == [200] * 5 + [429] * 2
+    assert [check(f"192.0.2.{i}") for i in range(2, 9)] == [200] * 7
+    assert [check(f"192.0.2.{i}") for i in range(2, 9)] == [429] * 7  # each newcomer's share is used
 
 
 def test_rate_limiter_keeps_no_addresses(app, client):
