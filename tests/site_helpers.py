@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
@@ -20,6 +21,16 @@ LANGUAGES = ("en", "km")
 CHROMIUM = "/usr/bin/chromium"
 # As required on these machines: no sandbox as root, no background requests.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# Every browser context the test fixtures open waits at most this long for an
+# element or an action, and for a page to load: set on the context (not left
+# to Playwright's defaults, or to a `timeout=0` somewhere), so that a page
+# that never settles fails its test with Playwright's own message, well
+# before pytest-timeout (pyproject.toml) stops the test.
+ACTION_TIMEOUT_MS = 20_000
+NAVIGATION_TIMEOUT_MS = 30_000
+# `python -m resources.build` takes about 30 s on an idle machine; eight
+# times that means it hangs: the site fixtures then fail, not wait for ever.
+BUILD_TIMEOUT_S = 240
 
 KHMER_LETTER = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]")
 LATIN_LETTER = re.compile(r"[A-Za-z]")
@@ -79,8 +90,21 @@ def build_site(destination: Path, config: Path | None = None) -> subprocess.Comp
                    "--config-file", str(config)]
     else:
         command = [sys.executable, "-m", "resources.build", "--site-dir", str(destination)]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S,
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+
+
+@contextlib.contextmanager
+def bounded_context(browser, **options):
+    """A Playwright browser context (browser.new_context's options) whose
+    waits and navigations time out, closed on leaving, whatever happened."""
+    context = browser.new_context(**options)
+    try:
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+        yield context
+    finally:
+        context.close()
 
 
 def free_port() -> int:

@@ -43,8 +43,8 @@ def test_language_switcher_goes_to_the_same_page(page, base_url, path):
 
 
 @pytest.mark.parametrize("language", ["en", "km"])
-def test_quick_exit_with_escape_twice_replaces_the_page(browser, base_url, language):
-    context = browser.new_context()
+def test_quick_exit_with_escape_twice_replaces_the_page(new_context, base_url, language):
+    context = new_context()
     visits = stub_quick_exit_destination(context)
     page = context.new_page()
     page.goto(base_url + page_url("index.md", language))
@@ -56,11 +56,10 @@ def test_quick_exit_with_escape_twice_replaces_the_page(browser, base_url, langu
     # The page was replaced, not stacked: Back skips the page the visitor left.
     page.go_back()
     assert page.url == base_url + page_url("index.md", language)
-    context.close()
 
 
-def test_single_escape_does_not_leave(browser, base_url):
-    context = browser.new_context()
+def test_single_escape_does_not_leave(new_context, base_url):
+    context = new_context()
     visits = stub_quick_exit_destination(context)
     page = context.new_page()
     page.goto(base_url + page_url("get-help.md", "en"))
@@ -70,12 +69,11 @@ def test_single_escape_does_not_leave(browser, base_url):
     page.wait_for_timeout(300)
     assert visits == []
     assert page.url.startswith(base_url)
-    context.close()
 
 
 @pytest.mark.parametrize("javascript", [True, False])
-def test_quick_exit_link_works_with_and_without_javascript(browser, base_url, javascript):
-    context = browser.new_context(java_script_enabled=javascript)
+def test_quick_exit_link_works_with_and_without_javascript(new_context, base_url, javascript):
+    context = new_context(java_script_enabled=javascript)
     visits = stub_quick_exit_destination(context)
     page = context.new_page()
     page.goto(base_url + page_url("topics/sextortion.md", "km"))
@@ -84,7 +82,6 @@ def test_quick_exit_link_works_with_and_without_javascript(browser, base_url, ja
     exit_link.click()
     page.wait_for_url(QUICK_EXIT_URL)
     assert visits == [QUICK_EXIT_URL]
-    context.close()
 
 
 def test_quick_exit_is_reachable_with_the_keyboard(page, base_url):
@@ -166,8 +163,8 @@ COVERED_TEXT = """() => {
 
 @pytest.mark.parametrize("language", ["en", "km"])
 @pytest.mark.parametrize("path", ["index.md", "topics/grooming.md", "resources/schools.md"])
-def test_quick_exit_on_a_phone_covers_no_text(browser, base_url, language, path):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+def test_quick_exit_on_a_phone_covers_no_text(new_context, base_url, language, path):
+    context = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.goto(base_url + page_url(path, language))
     exit_link = page.locator("#ihc-quick-exit")
@@ -181,4 +178,3 @@ def test_quick_exit_on_a_phone_covers_no_text(browser, base_url, language, path)
         assert not covered, (y, covered)
         box = exit_link.bounding_box()
         assert box["y"] <= 1 and box["height"] >= 44    # at the top, a whole tap target
-    context.close()

@@ -47,11 +47,8 @@ STORAGE = """async () => ({
 
 
 @pytest.fixture()
-def phone(browser):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    yield page
-    context.close()
+def phone(new_context):
+    return new_context(**PHONE).new_page()
 
 
 def test_the_front_door_has_the_pages_it_needs():
@@ -145,96 +142,81 @@ def play(page, by_keyboard: bool) -> int:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("path", ACTIVITIES)
-def test_activity_played_to_the_end_with_the_mouse_storing_and_sending_nothing(browser, base_url, path, lang):
-    context = browser.new_context(**PHONE)
-    try:
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(base_url + page_url(path, lang), wait_until="networkidle")
-        before = page.evaluate(STORAGE)
-        requests = []
-        page.on("request", lambda request: requests.append(request.url))
-        played = play(page, by_keyboard=False)
-        assert played >= (10 if path.startswith("children/") else 8)
-        page.locator(".ihc-activity__again").click()
-        assert page.locator(".ihc-activity__item").first.is_visible()
-        assert page.evaluate(STORAGE) == before
-        assert requests == [], requests
-        assert errors == []
-        if lang == "km":
-            counts = page.locator(".ihc-activity__count").all_inner_texts()
-            assert not any(re.search("[0-9]", c) for c in counts), counts
-    finally:
-        context.close()
+def test_activity_played_to_the_end_with_the_mouse_storing_and_sending_nothing(new_context, base_url, path, lang):
+    context = new_context(**PHONE)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(base_url + page_url(path, lang), wait_until="networkidle")
+    before = page.evaluate(STORAGE)
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    played = play(page, by_keyboard=False)
+    assert played >= (10 if path.startswith("children/") else 8)
+    page.locator(".ihc-activity__again").click()
+    assert page.locator(".ihc-activity__item").first.is_visible()
+    assert page.evaluate(STORAGE) == before
+    assert requests == [], requests
+    assert errors == []
+    if lang == "km":
+        counts = page.locator(".ihc-activity__count").all_inner_texts()
+        assert not any(re.search("[0-9]", c) for c in counts), counts
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("path", ACTIVITIES)
-def test_activity_played_to_the_end_with_the_keyboard_alone(browser, base_url, path, lang):
-    context = browser.new_context()
-    try:
-        page = context.new_page()
+def test_activity_played_to_the_end_with_the_keyboard_alone(new_context, base_url, path, lang):
+    context = new_context()
+    page = context.new_page()
+    page.goto(base_url + page_url(path, lang))
+    assert play(page, by_keyboard=True) >= 8
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_state_of_a_game_has_no_accessibility_violation(new_context, base_url, lang):
+    context = new_context(**PHONE)
+    page = context.new_page()
+    for path in ACTIVITIES:
         page.goto(base_url + page_url(path, lang))
-        assert play(page, by_keyboard=True) >= 8
-    finally:
-        context.close()
+        items = page.locator(".ihc-activity__item")
+        for state in ("start", "feedback", "end"):
+            if state == "feedback":
+                items.first.locator(".ihc-activity__option").first.click()
+            if state == "end":
+                for index in range(items.count()):
+                    items.nth(index).locator(".ihc-activity__option").first.click()
+                    items.nth(index).locator(".ihc-activity__next").click()
+            violations = axe_violations(page)
+            assert violations == [], describe(violations, f"{lang}:{path} ({state})")
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_state_of_a_game_has_no_accessibility_violation(browser, base_url, lang):
-    context = browser.new_context(**PHONE)
-    try:
-        page = context.new_page()
-        for path in ACTIVITIES:
-            page.goto(base_url + page_url(path, lang))
-            items = page.locator(".ihc-activity__item")
-            for state in ("start", "feedback", "end"):
-                if state == "feedback":
-                    items.first.locator(".ihc-activity__option").first.click()
-                if state == "end":
-                    for index in range(items.count()):
-                        items.nth(index).locator(".ihc-activity__option").first.click()
-                        items.nth(index).locator(".ihc-activity__next").click()
-                violations = axe_violations(page)
-                assert violations == [], describe(violations, f"{lang}:{path} ({state})")
-    finally:
-        context.close()
+def test_without_javascript_every_scenario_and_answer_can_be_read(new_context, base_url, lang):
+    context = new_context(java_script_enabled=False)
+    page = context.new_page()
+    for path in ACTIVITIES:
+        page.goto(base_url + page_url(path, lang))
+        items = page.locator(".ihc-activity__item")
+        assert items.count() >= 8 and items.nth(items.count() - 1).is_visible()
+        choice = items.first.locator("details").first
+        feedback = choice.locator(".ihc-activity__feedback")
+        assert not feedback.is_visible()
+        choice.locator("summary").click()
+        assert feedback.is_visible() and feedback.inner_text().strip()
+        assert items.first.locator(".ihc-activity__help").is_visible()
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
-def test_without_javascript_every_scenario_and_answer_can_be_read(browser, base_url, lang):
-    context = browser.new_context(java_script_enabled=False)
-    try:
-        page = context.new_page()
-        for path in ACTIVITIES:
-            page.goto(base_url + page_url(path, lang))
-            items = page.locator(".ihc-activity__item")
-            assert items.count() >= 8 and items.nth(items.count() - 1).is_visible()
-            choice = items.first.locator("details").first
-            feedback = choice.locator(".ihc-activity__feedback")
-            assert not feedback.is_visible()
-            choice.locator("summary").click()
-            assert feedback.is_visible() and feedback.inner_text().strip()
-            assert items.first.locator(".ihc-activity__help").is_visible()
-    finally:
-        context.close()
-
-
-def test_the_games_work_from_the_offline_kit(browser, kit):
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        for path in ACTIVITIES:
-            for lang in LANGUAGES:
-                file = kit / ("" if lang == "en" else lang) / path.replace(".md", ".html")
-                page.goto(file.as_uri())
-                assert play(page, by_keyboard=False) >= 8
-        assert errors == []
-    finally:
-        context.close()
+def test_the_games_work_from_the_offline_kit(new_context, kit):
+    context = new_context()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    for path in ACTIVITIES:
+        for lang in LANGUAGES:
+            file = kit / ("" if lang == "en" else lang) / path.replace(".md", ".html")
+            page.goto(file.as_uri())
+            assert play(page, by_keyboard=False) >= 8
+    assert errors == []
 
 
 # ── The promise ─────────────────────────────────────────────────────────────
@@ -272,26 +254,23 @@ SPEECH_STUB = """voices => {
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("voices", [["en-US", "km-KH"], ["en-GB"], []], ids=["both", "english-only", "none"])
-def test_read_aloud_appears_only_with_a_voice_for_the_language(browser, base_url, lang, voices):
-    context = browser.new_context()
-    try:
-        context.add_init_script(f"({SPEECH_STUB})({voices!r})")
-        page = context.new_page()
-        for path in [STORIES[0], ACTIVITIES[0]]:
-            page.goto(base_url + page_url(path, lang))
-            button = page.locator(".ihc-read-aloud")
-            has_voice = any(v.split("-")[0] == lang for v in voices)
-            assert button.count() == (1 if has_voice else 0), (path, voices)
-            if not has_voice:
-                continue
-            button.click()
-            spoken = page.evaluate("window.__spoken")
-            assert spoken and all(s["lang"].startswith(lang) for s in spoken)
-            target = page.locator("[data-ihc-read-aloud]").first
-            first_line = target.inner_text().strip().splitlines()[0].strip()
-            assert first_line and first_line in " ".join(s["text"] for s in spoken)
-    finally:
-        context.close()
+def test_read_aloud_appears_only_with_a_voice_for_the_language(new_context, base_url, lang, voices):
+    context = new_context()
+    context.add_init_script(f"({SPEECH_STUB})({voices!r})")
+    page = context.new_page()
+    for path in [STORIES[0], ACTIVITIES[0]]:
+        page.goto(base_url + page_url(path, lang))
+        button = page.locator(".ihc-read-aloud")
+        has_voice = any(v.split("-")[0] == lang for v in voices)
+        assert button.count() == (1 if has_voice else 0), (path, voices)
+        if not has_voice:
+            continue
+        button.click()
+        spoken = page.evaluate("window.__spoken")
+        assert spoken and all(s["lang"].startswith(lang) for s in spoken)
+        target = page.locator("[data-ihc-read-aloud]").first
+        first_line = target.inner_text().strip().splitlines()[0].strip()
+        assert first_line and first_line in " ".join(s["text"] for s in spoken)
 
 
 def test_read_aloud_is_absent_without_speech_synthesis(page, base_url):

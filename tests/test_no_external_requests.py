@@ -69,9 +69,9 @@ def test_our_scripts_name_no_other_host(site):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_browser_requests_stay_on_this_host(browser, base_url, language):
+def test_browser_requests_stay_on_this_host(new_context, base_url, language):
     """Open every page, use search, and record every request the browser makes."""
-    context = browser.new_context()
+    context = new_context()
     requests = []
     context.on("request", lambda request: requests.append(request.url))
     page = context.new_page()
@@ -82,7 +82,6 @@ def test_browser_requests_stay_on_this_host(browser, base_url, language):
     query.click()
     query.fill("APLE")
     page.wait_for_selector(".md-search-result__item", timeout=15000)
-    context.close()
     host = urlparse(base_url).netloc
     foreign = sorted({url for url in requests if urlparse(url).netloc not in {host, ""} and not url.startswith("data:")})
     assert len(requests) > len(nav_pages())

@@ -197,8 +197,8 @@ def test_the_kit_holds_both_languages_and_every_pdf(kit, site):
         assert (kit / "downloads" / pack_id / f"{pack_id}-{lang}.pdf").is_file()
 
 
-def test_the_kit_works_from_file_with_navigation_and_search(browser, kit):
-    context = browser.new_context()
+def test_the_kit_works_from_file_with_navigation_and_search(new_context, kit):
+    context = new_context()
     page_ = context.new_page()
     errors: list[str] = []
     page_.on("pageerror", lambda error: errors.append(str(error)))
@@ -221,13 +221,12 @@ def test_the_kit_works_from_file_with_navigation_and_search(browser, kit):
     first = page_.locator(".md-search-result__item a").first.get_attribute("href")
     assert "/km/" in first or first.startswith("../") or "km" in page_.url
     assert errors == []
-    context.close()
 
 
 # ── The filters ─────────────────────────────────────────────────────────────
 
-def test_the_library_filters_narrow_the_list(browser, base_url):
-    context = browser.new_context()
+def test_the_library_filters_narrow_the_list(new_context, base_url):
+    context = new_context()
     page_ = context.new_page()
     page_.goto(base_url + "km/resources/")
     assert page_.locator("[data-ihc-filters]").is_visible()
@@ -241,10 +240,8 @@ def test_the_library_filters_narrow_the_list(browser, base_url):
         1 for r in RESOURCES if "schools" in r.audience and "6-8" in r.age_bands)
     assert "audience=schools" in page_.url
     # Without JavaScript the form is hidden and every resource shows.
-    context.close()
-    context = browser.new_context(java_script_enabled=False)
+    context = new_context(java_script_enabled=False)
     page_ = context.new_page()
     page_.goto(base_url + "km/resources/")
     assert page_.locator("[data-ihc-filters]").is_hidden()
     assert page_.locator("[data-resource]:visible").count() == len(RESOURCES)
-    context.close()

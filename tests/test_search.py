@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from search_helpers import found, open_search, query_set, search
-from site_helpers import LANGUAGES
+from site_helpers import LANGUAGES, bounded_context
 
 QUERIES = query_set()
 
@@ -20,11 +20,10 @@ def test_query_set_is_large_enough():
 
 @pytest.fixture(scope="module")
 def search_page(browser, base_url):
-    context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(30000)
-    yield page
-    context.close()
+    with bounded_context(browser) as context:
+        page = context.new_page()
+        page.set_default_timeout(30000)  # the first search loads the whole index
+        yield page
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -101,10 +100,10 @@ def test_khmer_query_of_several_words_without_spaces(search_page, base_url):
     assert results[0].endswith("/km/resources/family-agreement/")
 
 
-def test_single_words_still_found_without_intl_segmenter(browser, base_url, site):
+def test_single_words_still_found_without_intl_segmenter(new_context, base_url, site):
     """Browsers without Intl.Segmenter: the worker runs without it."""
     worker = (site / "assets" / "javascripts" / "khmer-search-worker.js").read_text(encoding="utf-8")
-    context = browser.new_context()
+    context = new_context()
     context.route("**/khmer-search-worker.js*", lambda route: route.fulfill(
         content_type="text/javascript", body="delete Intl.Segmenter;\n" + worker))
     page = context.new_page()
@@ -112,7 +111,6 @@ def test_single_words_still_found_without_intl_segmenter(browser, base_url, site
     words = [item for item in QUERIES["km"] if item["kind"] == "word"][:12]
     misses = [item["query"] for item in words
               if not found(base_url, "km", item["expect"], search(page, base_url, item["query"]))]
-    context.close()
     assert misses == []
 
 

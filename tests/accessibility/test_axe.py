@@ -8,23 +8,20 @@ from __future__ import annotations
 import pytest
 
 from axe_helpers import FORM_STATES, PREFIX, TAGS, axe_violations, describe, form_states, state_is_as_named
-from site_helpers import LANGUAGES, nav_pages, page_url
+from site_helpers import LANGUAGES, bounded_context, nav_pages, page_url
 
 
 @pytest.fixture(scope="module")
 def shared_page(browser):
     """One context for all static pages (fast); CSP bypassed so axe can be injected."""
-    context = browser.new_context(ignore_https_errors=True, bypass_csp=True)
-    yield context.new_page()
-    context.close()
+    with bounded_context(browser, ignore_https_errors=True, bypass_csp=True) as context:
+        yield context.new_page()
 
 
 @pytest.fixture()
-def fresh_page(browser):
+def fresh_page(new_context):
     """A context of its own: a form's session and CSRF token start clean."""
-    context = browser.new_context(ignore_https_errors=True, bypass_csp=True)
-    yield context.new_page()
-    context.close()
+    return new_context(ignore_https_errors=True, bypass_csp=True).new_page()
 
 
 STATIC = [page_url(path, lang) for lang in LANGUAGES for path in nav_pages()]
@@ -76,10 +73,9 @@ PHONE_PAGES = [page_url(path, lang) for lang in LANGUAGES
 
 @pytest.fixture(scope="module")
 def phone_page(browser):
-    context = browser.new_context(ignore_https_errors=True, bypass_csp=True,
-                                  viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    yield context.new_page()
-    context.close()
+    with bounded_context(browser, ignore_https_errors=True, bypass_csp=True,
+                         viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True) as context:
+        yield context.new_page()
 
 
 @pytest.mark.parametrize("path", PHONE_PAGES)

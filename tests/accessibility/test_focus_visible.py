@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from site_helpers import LANGUAGES
+from site_helpers import LANGUAGES, bounded_context
 
 PREFIX = {"en": "", "km": "/km"}
 PAGES = ["/report/", "/report/status/", "/get-help/"]
@@ -128,9 +128,8 @@ def focus_stops(page) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def keyboard_page(browser):
-    context = browser.new_context(ignore_https_errors=True)
-    yield context.new_page()
-    context.close()
+    with bounded_context(browser, ignore_https_errors=True) as context:
+        yield context.new_page()
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

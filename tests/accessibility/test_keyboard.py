@@ -16,10 +16,8 @@ RECEIVED = {"en": "Received", "km": "បានទទួល"}
 
 
 @pytest.fixture()
-def keyboard_page(browser):
-    context = browser.new_context(ignore_https_errors=True)
-    yield context.new_page()
-    context.close()
+def keyboard_page(new_context):
+    return new_context(ignore_https_errors=True).new_page()
 
 
 @pytest.mark.parametrize(("lang", "submit_key"), [("km", "Enter"), ("en", "Space")])
