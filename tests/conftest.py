@@ -135,6 +135,8 @@ def stack(site, tmp_path_factory):
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    yield SimpleNamespace(base=nginx.base, http_base=nginx.http_base, nginx=nginx, endpoint=endpoint,
-                          analyst=analyst, gunicorn_log=deployment.gunicorn_log)
-    deployment.stop()
+    try:
+        yield SimpleNamespace(base=nginx.base, http_base=nginx.http_base, nginx=nginx, endpoint=endpoint,
+                              analyst=analyst, gunicorn_log=deployment.gunicorn_log)
+    finally:
+        deployment.stop()

@@ -53,13 +53,10 @@ def test_folders_get_their_slash_and_nothing_outside_the_site_is_served(local):
         assert headers.get_all("Server") is None
 
 
-def test_a_report_through_the_local_server(browser, local):
+def test_a_report_through_the_local_server(page, local):
     """Plain http on 127.0.0.1: the session cookie is not Secure, so any
     browser keeps it and the form works."""
-    context = browser.new_context()
-    page = context.new_page()
     page.goto(local.base + "/km/report/")
     page.fill("#urls", "example.com/local")
     page.click("form[data-ihc-report-form] button[type=submit]")
     assert len(page.locator("[data-reference]").get_attribute("data-reference")) == 8
-    context.close()

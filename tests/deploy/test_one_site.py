@@ -21,17 +21,11 @@ PREFIX = {"en": "", "km": "/km"}
 
 
 @pytest.fixture()
-def visit(browser):
-    contexts = []
-
+def visit(new_context):
     def open_page(javascript: bool = True):
-        context = browser.new_context(java_script_enabled=javascript, ignore_https_errors=True)
-        contexts.append(context)
-        return context.new_page()
+        return new_context(java_script_enabled=javascript, ignore_https_errors=True).new_page()
 
-    yield open_page
-    for context in contexts:
-        context.close()
+    return open_page
 
 
 def check_status(page, stack, lang: str, typed: str) -> str:
