@@ -40,9 +40,10 @@ class Stored:
 KNOWN_URLS = select(ReportedUrl.url).where(ReportedUrl.url.in_(bindparam("urls", expanding=True)))
 INSERT_REPORT = insert(Report).returning(Report.id)
 INSERT_URLS = insert(ReportedUrl)
-STATUS = (select(Report.stage, Report.all_known, Report.stage_changed_at, ReportedUrl.assessment)
-          .outerjoin(ReportedUrl, ReportedUrl.report_id == Report.id)
-          .where(Report.reference == bindparam("reference")))
+STATUS = db.DriverStatement(
+    select(Report.stage, Report.all_known, Report.stage_changed_at, ReportedUrl.assessment)
+    .outerjoin(ReportedUrl, ReportedUrl.report_id == Report.id)
+    .where(Report.reference == bindparam("reference")))
 
 
 def submit(new: NewReport) -> Stored:
@@ -84,8 +85,7 @@ def status(reference: str | None) -> dict:
     alongside a writer and never waits behind one."""
     rows = []
     if reference:
-        with db.busy_as_503(), db.engine().connect() as connection:
-            rows = connection.execute(STATUS, {"reference": reference}).all()
+        rows = STATUS.rows(db.engine(), {"reference": reference})
     if not rows:
         key, date = "unknown", None
     else:
