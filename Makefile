@@ -51,8 +51,9 @@ build-deps:
 # Debian's chromium (browser tests), PostgreSQL (the storage tests run
 # against a real server) and nginx (the deployment tests run deploy/nginx);
 # the tests start their own servers on loopback.  iproute2's `ip` brings up
-# loopback in the offline namespace of `make test`.
-SYSTEM_PACKAGES := chromium postgresql nginx iproute2
+# loopback in the offline namespace of `make test`; zbar-tools' zbarimg
+# reads the posters' QR codes back.
+SYSTEM_PACKAGES := chromium postgresql nginx iproute2 zbar-tools
 
 # The report endpoint alone, under gunicorn, SQLite in ./instance.
 endpoint: $(VENV)/.installed
