@@ -1,7 +1,21 @@
 """Each training pack as a PDF in each of its languages, built with WeasyPrint
 from its Markdown (resources/pdf/print.css).  A PDF is rebuilt only when what
 it is made from changes: the cache (.cache/pdfs/) is keyed by a hash of the
-HTML, the stylesheet, the fonts and WeasyPrint's version."""
+HTML, the stylesheet, the fonts and WeasyPrint's version.
+
+Khmer is written without spaces, so the text of every pack gets U+200B
+between its Khmer words (ICU's segmentation, resources/khmer_breaks.py):
+WeasyPrint can then wrap Khmer in a narrow table cell.
+
+A pack may declare a layout in its front matter (CONTENT.md):
+
+- `layout: cards`: each H3 under an H2 whose id starts with `cards-` is a
+  card; the cards print 8 to an A4 sheet (2 x 4, dashed cut lines), after
+  the pack's other sections;
+- `layout: one-page`: the pack prints on one A4 page (small margins, two
+  columns, boxes to tick and lines to write on); an H2 with the class
+  `.below-columns` and what follows it go across the page, under the columns.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +23,7 @@ import hashlib
 import html
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +31,15 @@ import markdown
 
 from report_endpoint.khmer_digits import khmer_digits
 
-from .packs import Pack
+from .khmer_breaks import break_html
+from .packs import Pack, split_front_matter
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "pdfs"
 PRINT = Path(__file__).with_name("pdf")
 FONTS = ROOT / "overrides" / "assets" / "fonts"
+LAYOUTS = ("cards", "one-page")
+CARDS_PER_SHEET = 8
 EXTENSIONS = ["attr_list", "tables", "admonition", "def_list", "md_in_html", "pymdownx.tasklist"]
 KHMER_MONTHS = ("មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា", "កក្កដា", "សីហា", "កញ្ញា", "តុលា", "វិច្ឆិកា", "ធ្នូ")
 WORDS = {
@@ -48,10 +66,56 @@ class Pdf:
     filename: str     # its name on the site: downloads/<pack>/<pack>-<lang>.pdf
 
 
+def layout_of(pack: Pack) -> str | None:
+    """The layout the pack's front matter declares (`layout:`), if any."""
+    source = pack.source.get("en") or next(iter(pack.source.values()), None)
+    if source is None or not Path(source).is_file():
+        return None
+    layout = split_front_matter(Path(source).read_text(encoding="utf-8"))[0].get("layout")
+    if layout is not None and layout not in LAYOUTS:
+        raise ValueError(f"{pack.id}: unknown layout {layout!r}; known: {LAYOUTS}")
+    return layout
+
+
+SECTION = re.compile(r'(?=<h2[\s>])')
+CARD = re.compile(r'(?=<h3[\s>])')
+CARDS_ID = re.compile(r'<h2[^>]*\bid="cards-([^"]+)"')
+HEADING_TEXT = re.compile(r"<h2[^>]*>(.*?)</h2>", re.S)
+FILL = re.compile(r"_{4,}")
+BELOW_COLUMNS = re.compile(r'<h2[^>]*\bclass="[^"]*\bbelow-columns\b')
+
+
+def cards(body: str, labels: dict[str, dict[str, str]]) -> tuple[str, list[str]]:
+    """The body without its card sections, and each card as HTML (a band
+    label, then its H3 and what follows it)."""
+    rest, found = [], []
+    for section in SECTION.split(body):
+        match = CARDS_ID.match(section)
+        if not match:
+            rest.append(section)
+            continue
+        band = labels.get("age_bands", {}).get(match.group(1)) or re.sub(r"<[^>]+>", "", HEADING_TEXT.match(section).group(1))
+        for card in CARD.split(section)[1:]:
+            found.append(f'<div class="ihc-card"><p class="ihc-card__band">{html.escape(band)}</p>{card}</div>')
+    return "".join(rest), found
+
+
+def card_sheets(found: list[str]) -> str:
+    sheets = [found[start:start + CARDS_PER_SHEET] for start in range(0, len(found), CARDS_PER_SHEET)]
+    return "".join(f'<section class="ihc-sheet">{"".join(sheet)}</section>' for sheet in sheets)
+
+
 def pack_html(pack: Pack, lang: str, labels: dict[str, dict[str, str]]) -> str:
     """The pack as one HTML document: a cover block, then its Markdown."""
     words, colon = WORDS[lang], WORDS[lang]["colon"]
+    layout = layout_of(pack)
     body = markdown.markdown(pack.body[lang], extensions=EXTENSIONS, output_format="html")
+    if layout:
+        # Lines to write on, drawn as lines rather than typed underscores.
+        body = FILL.sub('<span class="ihc-fill"></span>', body)
+    if layout == "cards":
+        body, found = cards(body, labels)
+        body += card_sheets(found)
     ages = ", ".join(labels["age_bands"][band] for band in pack.age_bands)
     audience = ", ".join(labels["audience"][a] for a in pack.audience)
     meta = (f'<div class="ihc-pack-meta"><p class="ihc-pack-publisher">{html.escape(words["publisher"])}</p><dl>'
@@ -61,9 +125,16 @@ def pack_html(pack: Pack, lang: str, labels: dict[str, dict[str, str]]) -> str:
             f'<dt>{words["reviewed"]}{colon}</dt><dd>{local_date(pack.reviewed, lang)}</dd></dl></div>')
     # The cover block goes right after the H1 title.
     head, found, rest = body.partition("</h1>")
+    if layout == "one-page":
+        # Two columns, then the sections marked {.below-columns} across the page.
+        below = BELOW_COLUMNS.search(rest)
+        split = below.start() if below else len(rest)
+        rest = f'<div class="ihc-columns">{rest[:split]}</div>{rest[split:]}'
     body = head + found + meta + rest if found else meta + body
+    body = break_html(body)  # break opportunities between Khmer words
+    layout_class = f' class="ihc-layout-{layout}"' if layout else ""
     return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-            f'<title>{html.escape(pack.title[lang])}</title></head><body>{body}</body></html>')
+            f'<title>{html.escape(pack.title[lang])}</title></head><body{layout_class}>{body}</body></html>')
 
 
 def fingerprint(document: str) -> str:

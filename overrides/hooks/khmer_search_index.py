@@ -23,25 +23,21 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
-import icu
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
 
-ZWSP = "\u200b"
-KHMER_RUN = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]+")
+ROOT = Path(__file__).resolve().parent.parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# ICU's word segmentation (locale km), shared with the PDFs (resources/pdfs.py).
+from resources.khmer_breaks import KHMER_RUN, ZWSP, khmer_words  # noqa: E402
+
 LANGUAGE_PREFIX = re.compile(r"^([a-z]{2})/")
 DEFAULT_LANGUAGE = "en"
-
-_breaker = icu.BreakIterator.createWordInstance(icu.Locale("km"))
-
-
-def khmer_words(run: str) -> list[str]:
-    """ICU's word segmentation of a run of Khmer text."""
-    _breaker.setText(run)
-    bounds = [0, *_breaker]
-    return [run[start:end] for start, end in zip(bounds, bounds[1:]) if run[start:end]]
 
 
 # Khmer function words: particles, prepositions, conjunctions, auxiliaries,
