@@ -26,7 +26,7 @@ DIMENSIONS = {"audience": AUDIENCES, "age_bands": AGE_BANDS, "topics": TOPICS, "
 @dataclass
 class Resource:
     id: str
-    kind: str                      # "pack" (PDF downloads) or "page" (a page of this site)
+    kind: str                      # "pack" (PDF downloads), "page" (a page of this site) or "poster"
     audience: list[str]
     age_bands: list[str]
     topics: list[str]
@@ -37,6 +37,7 @@ class Resource:
     summary: dict[str, str] = field(default_factory=dict)
     page: str | None = None        # for pages: the source path under docs/<lang>/
     pack: object = None            # for packs: the Pack
+    poster: object = None          # for posters (resources/posters/): the Poster; page is its own page
 
 
 def labels() -> dict[str, dict[str, dict[str, str]]]:
@@ -69,4 +70,10 @@ def load() -> list[Resource]:
              for pack in load_packs()]
     entries = yaml.safe_load((HERE / "pages.yml").read_text(encoding="utf-8")) or []
     found += [page_resource(entry) for entry in entries]
+    from . import posters  # one page-size PDF per language and size, with its own page (resources/posters/)
+    found += [Resource(id=f"poster-{p.id}", kind="poster", poster=p, page=p.page, reviewed=p.reviewed,
+                       title={lang: p.text[lang]["title"] for lang in LANGUAGES},
+                       summary={lang: p.text[lang]["summary"] for lang in LANGUAGES},
+                       audience=p.audience, age_bands=p.age_bands, topics=p.topics, types=["poster"])
+              for p in posters.load_posters()]
     return found

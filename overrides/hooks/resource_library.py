@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from resources import catalog, pdfs  # noqa: E402
+from resources import catalog, pdfs, posters  # noqa: E402
+from resources.posters import site as poster_site  # noqa: E402
 from resources.packs import PackError  # noqa: E402
 from report_endpoint.khmer_digits import TO_KHMER  # noqa: E402
 
@@ -68,11 +69,14 @@ def _load() -> dict:
             raise PluginError(str(error)) from None
         names = catalog.labels()
         built = {}
+        posters.prepare([r.poster for r in resources if r.kind == "poster"])  # renders in parallel
         for resource in resources:
             if resource.kind == "pack":
                 for lang in resource.languages:
                     local = {dim: {value: text[lang] for value, text in values.items()} for dim, values in names.items()}
                     built[(resource.id, lang)] = pdfs.build(resource.pack, lang, local)
+            elif resource.kind == "poster":  # keyed (poster id, lang, "a4" or "a3")
+                built.update(posters.build_all(resource.poster))
         _state.update(resources=resources, labels=names, pdfs=built)
     return _state
 
@@ -121,7 +125,11 @@ def resource_item(resource, lang: str, page, config, state) -> str:
         return ", ".join(names[dimension][value][lang] for value in values)
 
     title = html.escape(resource.title[lang])
-    if resource.kind == "page":
+    if resource.kind == "poster":
+        link = relative(page_url(resource.page, lang, config.use_directory_urls), page)
+        heading = f'<a href="{html.escape(link)}">{title}</a>'
+        action = poster_downloads(resource, lang, page, resource.languages, state)
+    elif resource.kind == "page":
         link = relative(page_url(resource.page, lang, config.use_directory_urls), page)
         heading = f'<a href="{html.escape(link)}">{title}</a>'
         action = f'<p class="ihc-resource__links"><a href="{html.escape(link)}">{words["open"]}</a></p>'
@@ -149,6 +157,21 @@ def resource_item(resource, lang: str, page, config, state) -> str:
             f'{action}'
             f'<p class="ihc-resource__reviewed">{words["reviewed"]}{colon} {pdfs.local_date(resource.reviewed, lang)}</p>'
             f'</li>')
+
+
+def poster_downloads(resource, lang: str, page, languages, state) -> str:
+    """A poster's PDFs: each language in A4 and A3, one page each, with the size."""
+    words, links = WORDS[lang], []
+    for other in languages:
+        for size in posters.SIZES:
+            pdf = state["pdfs"][(resource.poster.id, other, size)]
+            pages = posters.WORDS[lang]["page"] if pdf.pages == 1 else words["pages"]
+            text = (f'{words["pdf"]} {posters.WORDS[lang]["size"][size]}, {WORDS[lang][other]}, '
+                    f'{local_number(pdf.pages, lang)} {pages}, {size_text(pdf.bytes, lang)}')
+            links.append(f'<a href="{html.escape(relative(pdf.filename, page))}" download hreflang="{other}" '
+                         f'type="application/pdf" data-size="{size}" data-pages="{pdf.pages}" '
+                         f'data-bytes="{pdf.bytes}">{text}</a>')
+    return f'<p class="ihc-resource__links">{" · ".join(links)}</p>'
 
 
 def filters(lang: str, state) -> str:
@@ -213,6 +236,9 @@ def on_page_markdown(markdown: str, page, config, **kwargs) -> str:
         page.meta["reviewed_text"] = pdfs.local_date(reviewed, lang)
     if "ihc-offline-kit" in markdown:
         markdown = KIT_MARKER.sub(lambda match: offline_kit(lang, page, config), markdown)
+    if "ihc-poster" in markdown:
+        markdown = poster_site.expand(markdown, lang, page, _load(), relative,
+                                      lambda r, lg, pg, langs: poster_downloads(r, lg, pg, langs, _load()))
     if "ihc-library" not in markdown:
         return markdown
     state = _load()
@@ -229,3 +255,5 @@ def on_post_build(config, **kwargs):
         target = Path(config.site_dir) / pdf.filename
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(pdf.path, target)
+        if getattr(pdf, "preview", None):  # a poster's picture for its page
+            shutil.copyfile(pdf.preview, Path(config.site_dir) / pdf.preview_filename)
