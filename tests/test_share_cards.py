@@ -27,7 +27,7 @@ from site_helpers import ROOT, mkdocs_config
 
 sys.path.insert(0, str(ROOT / "overrides" / "hooks"))
 import share_images as hook  # noqa: E402
-from khmer_search_index import khmer_words  # noqa: E402
+from resources.khmer_breaks import khmer_words  # noqa: E402
 
 SITE_URL = mkdocs_config()["site_url"]
 LOCALE = {"en": ("en_US", "km_KH"), "km": ("km_KH", "en_US")}

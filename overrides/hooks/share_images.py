@@ -36,12 +36,13 @@ from urllib.parse import urljoin, urlsplit
 from PIL import Image, ImageDraw, ImageFont
 
 HOOKS = Path(__file__).resolve().parent
-if str(HOOKS) not in sys.path:
-    sys.path.insert(0, str(HOOKS))
-
-from khmer_search_index import KHMER_RUN, khmer_words  # noqa: E402
-
 ROOT = HOOKS.parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# ICU's Khmer words, where the PDFs and the search index take them from.
+from resources.khmer_breaks import KHMER_RUN, khmer_words  # noqa: E402
+
 CACHE = ROOT / ".cache" / "share"
 SHARE_DIR = "assets/share"
 WIDTH, HEIGHT = 1200, 630
@@ -282,7 +283,7 @@ def png_bytes(image: Image.Image) -> bytes:
 @lru_cache(maxsize=1)
 def _fingerprint() -> str:
     digest = hashlib.sha256(DESIGN.encode())
-    for path in (Path(__file__), HOOKS / "khmer_search_index.py", KHMER_FONT, LATIN_FONT):
+    for path in (Path(__file__), ROOT / "resources" / "khmer_breaks.py", KHMER_FONT, LATIN_FONT):
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
