@@ -25,7 +25,6 @@ TARGET = 300_000  # bytes
 
 def render_all(cache: Path) -> tuple[float, list]:
     started = time.perf_counter()
-    posters.prepare(posters.load_posters(), cache)  # as the site build does: side by side
     built = [pdf for poster in posters.load_posters() for pdf in posters.build_all(poster, cache).values()]
     return time.perf_counter() - started, built
 

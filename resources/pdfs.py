@@ -1,7 +1,7 @@
 """Each training pack as a PDF in each of its languages, built with WeasyPrint
 from its Markdown (resources/pdf/print.css).  A PDF is rebuilt only when what
 it is made from changes: the cache (.cache/pdfs/) is keyed by a hash of the
-HTML, the stylesheet, the fonts and WeasyPrint's version.
+pack's sources, its labels and the toolchain (resources/build_inputs.py).
 
 Khmer is written without spaces, so the text of every pack gets U+200B
 between its Khmer words (ICU's segmentation, resources/khmer_breaks.py):
@@ -19,18 +19,19 @@ A pack may declare a layout in its front matter (CONTENT.md):
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import markdown
 
 from report_endpoint.khmer_digits import khmer_digits
 
+from . import build_inputs
 from .khmer_breaks import break_html
 from .packs import Pack, split_front_matter
 
@@ -137,22 +138,32 @@ def pack_html(pack: Pack, lang: str, labels: dict[str, dict[str, str]]) -> str:
             f'<title>{html.escape(pack.title[lang])}</title></head><body{layout_class}>{body}</body></html>')
 
 
-def fingerprint(document: str) -> str:
-    import weasyprint
-    digest = hashlib.sha256(document.encode())
-    digest.update((PRINT / "print.css").read_bytes())
-    for font in sorted(FONTS.glob("*.woff2")):
-        digest.update(font.read_bytes())
-    digest.update(weasyprint.__version__.encode())
-    return digest.hexdigest()[:16]
+def fingerprint(pack: Pack, lang: str, labels: dict[str, dict[str, str]]) -> str:
+    """The cache key of the pack's PDF in lang: the pack as loaded (its text
+    and metadata in both languages, and its layout), the labels it prints
+    and the toolchain (resources/build_inputs.py).  Made from the inputs, so
+    that a cached PDF is found without rendering its HTML."""
+    content = {name: value for name, value in asdict(pack).items() if name != "source"}
+    return build_inputs.digest(build_inputs.toolchain(), lang, str(layout_of(pack)),
+                               json.dumps(content, sort_keys=True, ensure_ascii=False, default=str),
+                               json.dumps(labels, sort_keys=True, ensure_ascii=False))
+
+
+@lru_cache(maxsize=1)
+def font_configuration():
+    """One WeasyPrint font configuration for every PDF a process renders
+    (packs and posters): it decompresses each WOFF2 font of the @font-face
+    rules once, where a new configuration per PDF did it every time (about
+    half a second a PDF)."""
+    from weasyprint.text.fonts import FontConfiguration
+    return FontConfiguration()
 
 
 def render(document: str, target: Path) -> int:
     """Write the PDF; its number of pages."""
     import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
 
-    fonts = FontConfiguration()
+    fonts = font_configuration()
     css = (PRINT / "print.css").read_text(encoding="utf-8")
     if 'lang="km"' in document[:200]:  # page numbers in Khmer digits on Khmer packs
         css += '@page { @bottom-right { content: counter(page, khmer) " / " counter(pages, khmer); } }'
@@ -165,10 +176,14 @@ def render(document: str, target: Path) -> int:
     return len(rendered.pages)
 
 
+def is_cached(pack: Pack, lang: str, labels: dict[str, dict[str, str]], cache: Path = CACHE) -> bool:
+    target = cache / f"{pack.id}-{lang}-{fingerprint(pack, lang, labels)}.pdf"
+    return target.is_file() and target.with_suffix(".json").is_file()
+
+
 def build(pack: Pack, lang: str, labels: dict[str, dict[str, str]], cache: Path = CACHE) -> Pdf:
     """The pack's PDF in lang, from the cache when nothing it depends on changed."""
-    document = pack_html(pack, lang, labels)
-    key = fingerprint(document)
+    key = fingerprint(pack, lang, labels)
     target = cache / f"{pack.id}-{lang}-{key}.pdf"
     sidecar = target.with_suffix(".json")
     if target.is_file() and sidecar.is_file():
@@ -177,7 +192,7 @@ def build(pack: Pack, lang: str, labels: dict[str, dict[str, str]], cache: Path 
         cache.mkdir(parents=True, exist_ok=True)
         for old in cache.glob(f"{pack.id}-{lang}-*"):
             old.unlink()  # the earlier builds of this pack and language
-        pages = render(document, target)
+        pages = render(pack_html(pack, lang, labels), target)
         sidecar.write_text(json.dumps({"pages": pages}))
     return Pdf(pack=pack.id, lang=lang, path=target, pages=pages, size=target.stat().st_size,
                filename=f"downloads/{pack.id}/{pack.id}-{lang}.pdf")

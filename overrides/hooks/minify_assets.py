@@ -19,6 +19,7 @@ adds; a named list of features is predictable."""
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import rcssmin
@@ -26,7 +27,14 @@ import rjsmin
 import tinycss2
 from mkdocs.exceptions import PluginError
 
-SOURCES = Path(__file__).resolve().parent.parent / "assets"
+ROOT = Path(__file__).resolve().parent.parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from resources import build_inputs  # noqa: E402
+
+SOURCES = ROOT / "overrides" / "assets"
+CACHE = ROOT / ".cache" / "css"
 # Features of Material this site does not use (their classes, by prefix).
 UNUSED_FEATURES = (
     "tabbed", "highlight", "linenos", "linenodiv", "md-source", "md-annotation", "md-version", "md-tooltip",
@@ -88,6 +96,24 @@ def trim_material_css(css: str, other_sources: str) -> str:
     return css
 
 
+def trimmed_once(css: str, other_sources: str) -> str:
+    """trim_material_css, kept in .cache/css/ by a hash of what it is made
+    from: trimming takes about 1.5 s, and every build of the site (and of
+    the offline kit) would do it again for the same stylesheet."""
+    key = build_inputs.digest(css, other_sources, Path(__file__), build_inputs.versions())
+    cached = CACHE / f"material-{key}.css"
+    if cached.is_file():
+        return cached.read_text(encoding="utf-8")
+    trimmed = trim_material_css(css, other_sources)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    for old in CACHE.glob("material-*.css"):
+        old.unlink()
+    temporary = cached.with_name(f".{cached.name}.tmp")
+    temporary.write_text(trimmed, encoding="utf-8")
+    temporary.replace(cached)
+    return trimmed
+
+
 def check_no_page_uses_trimmed_classes(site: Path) -> None:
     for page in site.rglob("*.html"):
         for classes in CLASS_ATTRIBUTE.findall(page.read_text(encoding="utf-8")):
@@ -106,5 +132,5 @@ def on_post_build(config, **kwargs):
                 built.write_text(minify(built.read_text(encoding="utf-8")), encoding="utf-8")
     ours = "".join(path.read_text(encoding="utf-8") for path in SOURCES.glob("*/*.[jc]s*"))
     for material in sorted((site / "stylesheets").glob("main.*.min.css")):
-        material.write_text(trim_material_css(material.read_text(encoding="utf-8"), ours), encoding="utf-8")
+        material.write_text(trimmed_once(material.read_text(encoding="utf-8"), ours), encoding="utf-8")
     check_no_page_uses_trimmed_classes(Path(config.site_dir))

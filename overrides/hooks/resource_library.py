@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from resources import catalog, pdfs, posters  # noqa: E402
+from resources import catalog, pdfs, posters, render_ahead  # noqa: E402
 from resources.posters import site as poster_site  # noqa: E402
 from resources.packs import PackError  # noqa: E402
 from report_endpoint.khmer_digits import TO_KHMER  # noqa: E402
@@ -69,12 +69,11 @@ def _load() -> dict:
             raise PluginError(str(error)) from None
         names = catalog.labels()
         built = {}
-        posters.prepare([r.poster for r in resources if r.kind == "poster"])  # renders in parallel
+        render_ahead.render_missing(resources, names)  # side by side, one process per core
         for resource in resources:
             if resource.kind == "pack":
                 for lang in resource.languages:
-                    local = {dim: {value: text[lang] for value, text in values.items()} for dim, values in names.items()}
-                    built[(resource.id, lang)] = pdfs.build(resource.pack, lang, local)
+                    built[(resource.id, lang)] = pdfs.build(resource.pack, lang, render_ahead.local_labels(names, lang))
             elif resource.kind == "poster":  # keyed (poster id, lang, "a4" or "a3")
                 built.update(posters.build_all(resource.poster))
         _state.update(resources=resources, labels=names, pdfs=built)

@@ -10,28 +10,28 @@ Khmer is broken between words with ICU's dictionary (zero-width spaces), as
 the search index is, so that WeasyPrint can wrap it.
 
 Like the packs' PDFs (resources/pdfs.py), a PDF is rebuilt only when what it
-is made from changes: .cache/posters/ is keyed by a hash of the HTML (which
-holds the illustration and the QR code), the stylesheet, the fonts and
-WeasyPrint's version.  A small PNG preview of the A4 page (for the site) is
+is made from changes: .cache/posters/ is keyed by a hash of the poster's
+YAML, its illustration, its page's address and the toolchain
+(resources/build_inputs.py).  A small PNG preview of the A4 page (for the site) is
 kept beside it."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import html
 import json
+import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from ..packs import AGE_BANDS, AUDIENCES, LANGUAGES, TOPICS, PackError, check_values
-from .. import pdfs
+from .. import build_inputs, pdfs
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -221,23 +221,25 @@ def poster_html(poster: Poster, lang: str, size: str) -> str:
             f'</body></html>')
 
 
-def fingerprint(document: str) -> str:
-    import weasyprint
-    digest = hashlib.sha256(document.encode())
-    digest.update(STYLE.read_bytes())
-    for font in sorted(pdfs.FONTS.glob("*.woff2")):
-        digest.update(font.read_bytes())
-    digest.update(weasyprint.__version__.encode())
-    digest.update(str(PREVIEW_WIDTH).encode())
-    return digest.hexdigest()[:16]
+def fingerprint(poster: Poster, lang: str, size: str) -> str:
+    """The cache key of one PDF: the poster as loaded from its YAML, its
+    illustration, the address its QR code holds, the preview's width and
+    the toolchain (resources/build_inputs.py).  Made from the inputs, so
+    that a cached poster is found without drawing its HTML and QR code first."""
+    content = json.dumps(asdict(poster), sort_keys=True, ensure_ascii=False, default=str)
+    return build_inputs.digest(build_inputs.toolchain(), lang, size, page_address(poster, lang), str(PREVIEW_WIDTH),
+                               content, ILLUSTRATIONS / f"{poster.picture}.svg")
+
+
+def cached_target(poster: Poster, lang: str, size: str, cache: Path) -> Path:
+    return cache / f"{poster.id}-{lang}-{size}-{fingerprint(poster, lang, size)}.pdf"
 
 
 def render(document: str, target: Path) -> int:
     """Write the PDF (fonts as resources/pdfs.py loads them); its number of pages."""
     import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
 
-    fonts = FontConfiguration()
+    fonts = pdfs.font_configuration()
     style = weasyprint.CSS(string=STYLE.read_text(encoding="utf-8"), base_url=f"{pdfs.FONTS.as_uri()}/",
                            font_config=fonts)
     rendered = weasyprint.HTML(string=document, base_url=str(ROOT)).render(stylesheets=[style], font_config=fonts)
@@ -245,6 +247,23 @@ def render(document: str, target: Path) -> int:
     rendered.write_pdf(temporary, pdf_variant=None)
     temporary.replace(target)
     return len(rendered.pages)
+
+
+def enlarged(a4: Path, target: Path) -> int:
+    """The A3 poster: the A4 one scaled by the square root of 2, which is
+    what A3 is (every length in poster.css is in rem, and ROOT_SIZE grows
+    by that factor too); the same vector page, in a third of the time
+    WeasyPrint takes to lay it out again.  Its number of pages."""
+    import pypdf
+    writer = pypdf.PdfWriter(clone_from=a4)
+    for page in writer.pages:
+        page.scale_by(math.sqrt(2))
+        page.compress_content_streams()
+    temporary = target.with_name(f".{target.name}.{os.getpid()}")
+    with temporary.open("wb") as out:
+        writer.write(out)
+    temporary.replace(target)
+    return len(writer.pages)
 
 
 def render_preview(pdf: Path, target: Path) -> bool:
@@ -270,10 +289,8 @@ def render_preview(pdf: Path, target: Path) -> bool:
 
 def build(poster: Poster, lang: str, size: str, cache: Path = CACHE) -> PosterPdf:
     """The poster's PDF in lang and size, from the cache when nothing it depends on changed."""
-    document = poster_html(poster, lang, size)
-    key = fingerprint(document)
     stem = f"{poster.id}-{lang}-{size}"
-    target = cache / f"{stem}-{key}.pdf"
+    target = cached_target(poster, lang, size, cache)
     sidecar = target.with_suffix(".json")
     preview = target.with_suffix(".png") if size == "a4" else None
     if target.is_file() and sidecar.is_file():
@@ -282,7 +299,10 @@ def build(poster: Poster, lang: str, size: str, cache: Path = CACHE) -> PosterPd
         cache.mkdir(parents=True, exist_ok=True)
         for old in cache.glob(f"{stem}-*"):
             old.unlink()
-        meta = {"pages": render(document, target)}
+        if size == "a3":
+            meta = {"pages": enlarged(build(poster, lang, "a4", cache).path, target)}
+        else:
+            meta = {"pages": render(poster_html(poster, lang, size), target)}
         if preview is not None:
             meta["preview"] = render_preview(target, preview)
         sidecar.write_text(json.dumps(meta))
@@ -294,41 +314,13 @@ def build(poster: Poster, lang: str, size: str, cache: Path = CACHE) -> PosterPd
                      preview_filename=f"{folder}/{poster.id}-{lang}.png" if has_preview else None)
 
 
-def _render_job(job: tuple[str, str, bool]) -> None:
-    document, target, with_preview = job
-    target = Path(target)
-    meta = {"pages": render(document, target)}
-    if with_preview:
-        meta["preview"] = render_preview(target, target.with_suffix(".png"))
-    target.with_suffix(".json").write_text(json.dumps(meta))
+def is_cached(poster: Poster, lang: str, size: str, cache: Path = CACHE) -> bool:
+    target = cached_target(poster, lang, size, cache)
+    return target.is_file() and target.with_suffix(".json").is_file()
 
 
-def prepare(every: list[Poster], cache: Path = CACHE) -> int:
-    """Render the PDFs missing from the cache side by side, one process per
-    core (a clean build renders 32 of them); build() then finds each in the
-    cache.  The number rendered."""
-    jobs = []
-    for poster in every:
-        for lang in LANGUAGES:
-            for size in SIZES:
-                document = poster_html(poster, lang, size)
-                stem = f"{poster.id}-{lang}-{size}"
-                target = cache / f"{stem}-{fingerprint(document)}.pdf"
-                if not (target.is_file() and target.with_suffix(".json").is_file()):
-                    cache.mkdir(parents=True, exist_ok=True)
-                    for old in cache.glob(f"{stem}-*"):
-                        old.unlink()
-                    jobs.append((document, str(target), size == "a4"))
-    workers = min(len(jobs), os.cpu_count() or 1)
-    if workers > 1:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            list(pool.map(_render_job, jobs))
-    else:
-        for job in jobs:
-            _render_job(job)
-    return len(jobs)
+def build_all_sizes(poster: Poster, lang: str, cache: Path = CACHE) -> list[PosterPdf]:
+    return [build(poster, lang, size, cache) for size in SIZES]
 
 
 def build_all(poster: Poster, cache: Path = CACHE) -> dict[tuple[str, str, str], PosterPdf]:
