@@ -20,7 +20,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 OPENAPI = Path(__file__).with_name("openapi.json")
 
 REPORT_FIELDS = {"seen_on": str, "urls": (str, list), "description": str, "anonymous": bool,
-                 "danger": bool, "contact": dict, "lang": str}
+                 "danger": bool, "contact": dict, "lang": str, "updates": bool}
 
 
 def error(status: int, errors: dict):
@@ -60,6 +60,7 @@ def report_values(body: dict) -> tuple[dict | None, dict]:
         "description": body.get("description", ""),
         "anonymous": body.get("anonymous", True),
         "danger": body.get("danger", False),
+        "updates": body.get("updates", False),
         **{name: contact.get(name, "") for name in CONTACT_FIELDS},
     }, {}
 

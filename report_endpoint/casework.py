@@ -10,9 +10,9 @@ import json
 
 from sqlalchemy import case, delete, select, update
 
-from . import db
+from . import db, updates
 from .crypto import decrypt_contact
-from .models import AuditEvent, Notice, Report, ReportedUrl, utcnow
+from .models import AuditEvent, Notice, OutboxMessage, Report, ReportedUrl, utcnow
 from .stages import ASSESSMENTS, INTERNAL_STAGES, NOTICE_RECIPIENTS
 
 
@@ -23,6 +23,16 @@ class CaseworkError(ValueError):
 def _audit(actor: str, action: str, reference: str | None, **detail) -> None:
     db.session().add(AuditEvent(actor=actor, action=action, reference=reference,
                                 detail=json.dumps(detail, ensure_ascii=False) if detail else None, at=utcnow()))
+
+
+def _commit_and_tell(report: Report, before: str) -> None:
+    """Commit a change; if it moved the public stage of a report whose
+    reporter asked for updates, the update is queued in the same
+    transaction, then sent at once if the relay takes it (updates.py)."""
+    queued = updates.queue_if_moved(report, before)
+    db.session().commit()
+    if queued:
+        updates.deliver_now()
 
 
 def find(reference: str) -> Report:
@@ -63,7 +73,9 @@ def describe(report: Report, with_contact: bool = False) -> dict:
         } for i, u in enumerate(report.urls, 1)],
     }
     if with_contact and report.contact:
-        data["contact"] = decrypt_contact(report.contact)
+        # The stop token is the reporter's, not the analysts'.
+        data["contact"] = {k: v for k, v in decrypt_contact(report.contact).items() if k != "stop_token"}
+        data["updates_wanted"] = report.updates_wanted
     return data
 
 
@@ -79,10 +91,11 @@ def assess(reference: str, number: int, assessment: str, actor: str) -> None:
     if assessment not in ASSESSMENTS:
         raise CaseworkError(f"assessment must be one of {', '.join(ASSESSMENTS)}")
     report = find(reference)
+    before = updates.current_public_stage(report)
     url = _url(report, number)
     url.assessment, url.assessed_at = assessment, utcnow()
     _audit(actor, "assess", reference, url=number, assessment=assessment)
-    db.session().commit()
+    _commit_and_tell(report, before)
 
 
 def notify(reference: str, number: int, recipient: str, actor: str, note: str | None = None) -> None:
@@ -105,10 +118,10 @@ def move(reference: str, stage: str, actor: str) -> None:
     if stage not in INTERNAL_STAGES:
         raise CaseworkError(f"stage must be one of {', '.join(INTERNAL_STAGES)}")
     report = find(reference)
-    previous = report.stage
+    previous, before = report.stage, updates.current_public_stage(report)
     report.stage, report.stage_changed_at = stage, utcnow()
     _audit(actor, "stage", reference, previous=previous, stage=stage)
-    db.session().commit()
+    _commit_and_tell(report, before)
 
 
 EXPORT_FIELDS = ("reference", "created_at", "seen_on", "urgent", "stage", "url_number", "url", "assessment", "removed_at")
@@ -163,11 +176,15 @@ def purge(actor: str, report_days: int, contact_days: int, now: dt.datetime | No
         url_ids = select(ReportedUrl.id).where(ReportedUrl.report_id.in_(ids))
         session.execute(delete(Notice).where(Notice.url_id.in_(url_ids)))
         session.execute(delete(ReportedUrl).where(ReportedUrl.report_id.in_(ids)))
+        session.execute(delete(OutboxMessage).where(OutboxMessage.report_id.in_(ids)))
         session.execute(delete(Report).where(Report.id.in_(ids)))
         session.execute(update(AuditEvent).where(AuditEvent.reference.in_(references)).values(reference=None))
     cleared = session.execute(
-        update(Report).where(Report.contact.is_not(None), Report.created_at < contact_cutoff).values(contact=None)
+        update(Report).where(Report.contact.is_not(None), Report.created_at < contact_cutoff)
+        .values(contact=None, updates_wanted=False, stop_token_hash=None)
     ).rowcount
+    # Updates of those reports that were never sent go with their address.
+    session.execute(delete(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < contact_cutoff))
     _audit(actor, "purge", None, reports=len(old), contacts=cleared, report_days=report_days, contact_days=contact_days)
     session.commit()
     engine = session.get_bind()
@@ -178,5 +195,5 @@ def purge(actor: str, report_days: int, contact_days: int, now: dt.datetime | No
     else:
         # PostgreSQL: reclaim the deleted rows' space now rather than at the next autovacuum.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM reports, reported_urls, notices, audit_events")
+            connection.exec_driver_sql("VACUUM reports, reported_urls, notices, audit_events, outbox")
     return {"reports_deleted": len(old), "contacts_deleted": cleared}

@@ -10,6 +10,7 @@
     flask --app report_endpoint export --format csv|json [--since YYYY-MM-DD]
     flask --app report_endpoint counters
     flask --app report_endpoint purge [--days N] [--contact-days N]
+    flask --app report_endpoint send-mail
     flask --app report_endpoint backup-key PATH
     flask --app report_endpoint backup PATH --key-file PUBLIC_KEY [--keep N]
     flask --app report_endpoint restore BACKUP --key-file PRIVATE_KEY
@@ -26,7 +27,7 @@ import json
 import click
 from flask import Flask, current_app
 
-from . import casework, db, reports
+from . import casework, db, reports, updates
 from .stages import ASSESSMENTS, INTERNAL_STAGES, NOTICE_RECIPIENTS
 
 
@@ -128,6 +129,14 @@ def init_app(app: Flask) -> None:
             analyst, days if days is not None else config["RETENTION_DAYS"],
             contact_days if contact_days is not None else config["CONTACT_RETENTION_DAYS"]))
         click.echo(json.dumps(result))
+
+    @app.cli.command("send-mail")
+    def send_mail_command():
+        """Send the updates that are due (and retry those the relay refused)."""
+        result = run(lambda: updates.send_due())
+        click.echo(json.dumps(result))
+        if result["failed"]:
+            raise SystemExit(1)  # the timer's log shows the failure; the messages stay queued
 
     init_backup_commands(app)
 

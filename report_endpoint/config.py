@@ -66,6 +66,16 @@ DEFAULTS = {
     # /healthz fails below this much free space where SQLite writes: a full
     # disk refuses reports, so the monitor must hear of it before people do.
     "HEALTH_MIN_FREE_BYTES": 64 * 1024 * 1024,
+    # Mail (report_endpoint/mail.py): updates to reporters who ask for them.
+    # Unset, each message is written as an .eml file to instance/mail/ (a
+    # local run sends nothing anywhere).  In production, an SMTP relay that
+    # speaks STARTTLS: smtp://user:password@relay.example.org:587.  TLS is
+    # never optional; SMTP_CA_FILE names the relay's CA if it is a private one.
+    "SMTP_URL": None,
+    "SMTP_CA_FILE": None,
+    "MAIL_FROM": "Internet Hotline Cambodia <updates@hotline.example.org>",
+    # The public site's address, for the links in messages (status, stop updates).
+    "PUBLIC_URL": "http://127.0.0.1:8000/",
 }
 
 

@@ -9,7 +9,7 @@ import re
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
 from email_validator import EmailNotValidError, validate_email
@@ -140,20 +140,35 @@ def run_checks(value_of, anonymous: bool) -> tuple[dict, dict[str, str]]:
     return clean, errors
 
 
+UPDATES_NEED_EMAIL = _l("To get news by e-mail, untick “Report anonymously” and give your email address.")
+
+
+def check_updates(wanted: bool, anonymous: bool, email: str | None) -> None:
+    """Updates go to an e-mail address: only a reporter who gives one may ask."""
+    if wanted and (anonymous or not (email or "").strip()):
+        raise ValidationError(UPDATES_NEED_EMAIL)
+
+
 def check_report(values: dict) -> tuple[NewReport | None, dict[str, list[str]]]:
     """Validate a report given as plain values (the JSON API's path)."""
     anonymous = values.get("anonymous", True)
     clean, errors = run_checks(lambda name: values.get(name) or ("" if name != "seen_on" else None), anonymous)
+    try:
+        check_updates(values.get("updates", False), anonymous, values.get("email"))
+    except ValidationError as error:
+        errors["updates"] = str(error.args[0])
     if errors:
         return None, {name: [message] for name, message in errors.items()}
-    return _new_report(clean, anonymous, values.get("danger", False)), {}
+    return _new_report(clean, anonymous, values.get("danger", False), values.get("updates", False)), {}
 
 
-def _new_report(clean: dict, anonymous: bool, danger: bool) -> NewReport:
+def _new_report(clean: dict, anonymous: bool, danger: bool, updates: bool) -> NewReport:
+    from flask_babel import get_locale
     contact = None if anonymous else {  # not stored even if sent
         name: (clean.get(name) or "").strip() for name in CONTACT_FIELDS}
     return NewReport(seen_on=clean["seen_on"], urls=clean["urls"], description=(clean.get("description") or "").strip(),
-                     anonymous=bool(anonymous), contact=contact, urgent=bool(danger))
+                     anonymous=bool(anonymous), contact=contact, urgent=bool(danger),
+                     updates=bool(updates) and not anonymous, language=str(get_locale()))
 
 
 class ReportForm(FlaskForm):
@@ -173,18 +188,23 @@ class ReportForm(FlaskForm):
     name = StringField(_l("Your name (optional)"))
     email = EmailField(_l("Your email (optional)"))
     phone = StringField(_l("Your phone number (optional)"))
+    updates = BooleanField(_l("Tell me by e-mail when there is news"))
     # Honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
     website = StringField(_l("Leave this field empty"))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         self.clean, errors = run_checks(lambda name: self[name].data, self.anonymous.data)
+        try:
+            check_updates(self.updates.data, self.anonymous.data, self.email.data)
+        except ValidationError as error:
+            errors["updates"] = str(error.args[0])
         for name, message in errors.items():
             self[name].errors = [*self[name].errors, message]
         return valid and not errors
 
     def new_report(self) -> NewReport:
-        return _new_report(self.clean, self.anonymous.data, self.danger.data)
+        return _new_report(self.clean, self.anonymous.data, self.danger.data, self.updates.data)
 
 
 class StatusForm(FlaskForm):
@@ -203,3 +223,9 @@ class StatusForm(FlaskForm):
         if self.normalised is None:
             raise ValidationError(self.INVALID)
 
+
+
+class StopUpdatesForm(FlaskForm):
+    """The button on the page an update's "stop" link opens (web.stop_updates)."""
+
+    token = HiddenField()

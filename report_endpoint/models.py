@@ -34,6 +34,13 @@ class Report(Base):
     all_known: Mapped[bool] = mapped_column(Boolean, default=False)
     stage: Mapped[str] = mapped_column(String(32), default="received", index=True)
     stage_changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The language the report was made in: its updates are written in it.
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    # The reporter asked to be told by e-mail when there is news (updates.py).
+    updates_wanted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SHA-256 of the token in every update's "stop updates" link; the token
+    # itself is kept only inside the encrypted contact details.
+    stop_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     urls: Mapped[list[ReportedUrl]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportedUrl.position")
@@ -76,6 +83,27 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(32))
     reference: Mapped[str | None] = mapped_column(String(8), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxMessage(Base):
+    """A message waiting to be sent, queued in the same transaction as what
+    it tells of (updates.py).  Its recipient and stop link are in payload,
+    encrypted like contact details, and erased once it is sent; the text is
+    written only when it is sent.  Never a reported address or anything an
+    analyst wrote."""
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary)  # Fernet token: recipient and what to say
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
 
 
 class HealthCheck(Base):

@@ -15,6 +15,7 @@ from .i18n import local_digits
 from .models import Report, ReportedUrl, utcnow
 from .references import new_reference
 from .stages import ILLEGAL, public_stage, public_text
+from .updates import new_stop_token
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ class NewReport:
     anonymous: bool = True
     contact: dict | None = None
     urgent: bool = False
+    updates: bool = False    # "Tell me by e-mail when there is news" (updates.py)
+    language: str = "en"     # the language it was made in: its updates are written in it
 
 
 @dataclass
@@ -51,9 +54,13 @@ def submit(new: NewReport) -> Stored:
 
     Contact details are dropped when the report is anonymous, even if sent.
     If the database stays locked past the lock timeout, db.Busy: nothing stored."""
-    contact = None
+    contact = stop_hash = None
+    wants_updates = bool(new.updates and not new.anonymous and new.contact and new.contact.get("email"))
     if not new.anonymous and new.contact and any(new.contact.values()):
-        contact = encrypt_contact({k: v for k, v in new.contact.items() if v})
+        details = {k: v for k, v in new.contact.items() if v}
+        if wants_updates:
+            details["stop_token"], stop_hash = new_stop_token()
+        contact = encrypt_contact(details)
     now = utcnow()
     engine = db.engine()
     with db.sqlite_writer():
@@ -66,7 +73,8 @@ def submit(new: NewReport) -> Stored:
                     report_id = connection.scalar(INSERT_REPORT, {
                         "reference": reference, "created_at": now, "seen_on": new.seen_on,
                         "description": new.description or None, "urgent": new.urgent, "anonymous": new.anonymous,
-                        "contact": contact, "all_known": all_known, "stage": "received", "stage_changed_at": now})
+                        "contact": contact, "all_known": all_known, "stage": "received", "stage_changed_at": now,
+                        "language": new.language, "updates_wanted": wants_updates, "stop_token_hash": stop_hash})
                     connection.execute(INSERT_URLS, [
                         {"report_id": report_id, "position": i, "url": url, "known_before": url in known}
                         for i, url in enumerate(new.urls)])

@@ -43,9 +43,10 @@ def built_page(url_path: str) -> str | None:
     return cached[1]
 
 
-def frame(slot: str | None) -> str:
-    """The page around the slot: the built site page, or the built-in frame."""
-    page = built_page(request.path) if slot else None
+def frame(slot: str | None, url_path: str | None = None) -> str:
+    """The page around the slot: the built site page (of this request's path,
+    or of url_path for a page the site does not build), or the built-in frame."""
+    page = built_page(url_path or request.path) if slot else None
     if page is not None and slot_markers(slot)[0] in page:
         return page
     return render_template("frame.html", slot=slot)
@@ -82,8 +83,8 @@ def in_slot(slot: str, content: str, title: str | None = None) -> str:
 TOC = 'data-md-type="toc" '
 
 
-def as_content(slot: str | None, content: str, title: str) -> str:
+def as_content(slot: str | None, content: str, title: str, url_path: str | None = None) -> str:
     """The page with content in place of its whole article (a confirmation,
     an error), and without the replaced article's table of contents."""
-    page = between(frame(slot), CONTENT, content).replace(TOC, TOC + "hidden ", 1)
+    page = between(frame(slot, url_path), CONTENT, content).replace(TOC, TOC + "hidden ", 1)
     return retitled(page, title)

@@ -9,6 +9,7 @@ import contextlib
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -137,6 +138,7 @@ def stack(site, tmp_path_factory):
 
     try:
         yield SimpleNamespace(base=nginx.base, http_base=nginx.http_base, nginx=nginx, endpoint=endpoint,
-                              analyst=analyst, gunicorn_log=deployment.gunicorn_log)
+                              analyst=analyst, gunicorn_log=deployment.gunicorn_log,
+                              instance=Path(env["REPORT_INSTANCE_PATH"]))
     finally:
         deployment.stop()
