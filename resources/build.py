@@ -42,25 +42,26 @@ def inputs_key(*extra: str | Path) -> str:
     return build_inputs.digest(build_inputs.versions(), *build_inputs.files(*(ROOT / name for name in INPUTS)), *extra)
 
 
-def listing(output: Path) -> dict[str, list[int]]:
-    """Every file of a build's output with its size and modification time."""
-    if output.is_file():
-        found = output.stat()
-        return {output.name: [found.st_size, found.st_mtime_ns]}
+def listing(*outputs: Path) -> dict[str, list[int]]:
+    """Every file of a build's outputs (folders or files; one that does not
+    exist lists nothing) with its size and modification time."""
     found = {}
-    for path in output.rglob("*"):
-        if path.is_file():
+    for number, output in enumerate(outputs):
+        paths = [output] if output.is_file() else (p for p in output.rglob("*") if p.is_file())
+        for path in paths:
             stat = path.stat()
-            found[path.relative_to(output).as_posix()] = [stat.st_size, stat.st_mtime_ns]
+            name = path.name if path == output else path.relative_to(output).as_posix()
+            found[f"{number}:{name}"] = [stat.st_size, stat.st_mtime_ns]
     return found
 
 
 class Stamp:
-    """What one build's output (a folder or a file) was made from, and what
-    it held when it was made: .cache/stamps/<hash of the output's path>.json."""
+    """What one build's output (a folder or a file, and any others it
+    writes) was made from, and what they held when it was made:
+    .cache/stamps/<hash of the output's path>.json."""
 
-    def __init__(self, output: Path, key: str):
-        self.output, self.key = output, key
+    def __init__(self, output: Path, key: str, *others: Path):
+        self.output, self.key, self.outputs = output, key, (output, *others)
         self.path = STAMPS / f"{build_inputs.digest(str(output.resolve()))}.json"
 
     def current(self) -> bool:
@@ -68,7 +69,8 @@ class Stamp:
             recorded = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
-        return recorded.get("key") == self.key and self.output.exists() and recorded.get("files") == listing(self.output)
+        return (recorded.get("key") == self.key and self.output.exists()
+                and recorded.get("files") == listing(*self.outputs))
 
     def forget(self) -> None:
         self.path.unlink(missing_ok=True)
@@ -77,7 +79,7 @@ class Stamp:
         STAMPS.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
         temporary.write_text(json.dumps({"key": self.key, "output": str(self.output.resolve()),
-                                         "files": listing(self.output)}), encoding="utf-8")
+                                         "files": listing(*self.outputs)}), encoding="utf-8")
         temporary.replace(self.path)
 
     @staticmethod
@@ -93,9 +95,9 @@ class Stamp:
                 path.unlink(missing_ok=True)
 
 
-def built(output: Path, key: str, make, force: bool, name: str) -> None:
-    """make() the output unless its stamp says it is current."""
-    stamp = Stamp(output, key)
+def built(output: Path, key: str, make, force: bool, name: str, *others: Path) -> None:
+    """make() the output (and the others it writes) unless its stamp says it is current."""
+    stamp = Stamp(output, key, *others)
     if not force and stamp.current():
         print(f"{name}: nothing changed since the last build, kept as it is ({output})")
         return
@@ -120,9 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         offline_kit.finish(folder, KIT)
 
     built(KIT, f"offline kit {key}", offline, args.force, "The offline kit")
-    # The site links the kit with its size, and copies it: the kit's bytes are one of its inputs.
+    # The site links the kit with its size, and copies it: the kit's bytes are
+    # one of its inputs.  Restricted packs' PDFs go to restricted/ beside it.
     built(site, f"site {key} {build_inputs.digest(KIT)}",
-          lambda: mkdocs("--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(site)), args.force, "The site")
+          lambda: mkdocs("--config-file", str(ROOT / "mkdocs.yml"), "--site-dir", str(site)), args.force, "The site",
+          site.parent / "restricted")
     return 0
 
 

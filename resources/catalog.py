@@ -38,6 +38,7 @@ class Resource:
     page: str | None = None        # for pages: the source path under docs/<lang>/
     pack: object = None            # for packs: the Pack
     poster: object = None          # for posters (resources/posters/): the Poster; page is its own page
+    restricted: bool = False       # a pack for partners only: listed, never linked (packs.Pack.restricted)
 
 
 def labels() -> dict[str, dict[str, dict[str, str]]]:
@@ -66,7 +67,7 @@ def load() -> list[Resource]:
     """Every resource: the packs, then the pages, each group in a stable order."""
     found = [Resource(id=pack.id, kind="pack", pack=pack, reviewed=pack.reviewed, title=pack.title,
                       summary=pack.summary, audience=pack.audience, age_bands=pack.age_bands,
-                      topics=pack.topics, types=pack.types)
+                      topics=pack.topics, types=pack.types, restricted=pack.restricted)
              for pack in load_packs()]
     entries = yaml.safe_load((HERE / "pages.yml").read_text(encoding="utf-8")) or []
     found += [page_resource(entry) for entry in entries]

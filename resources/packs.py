@@ -37,6 +37,9 @@ class Pack:
     summary: dict[str, str] = field(default_factory=dict)
     body: dict[str, str] = field(default_factory=dict)      # Markdown after the front matter
     source: dict[str, Path] = field(default_factory=dict)
+    # For the hotline's partners only: its PDFs go to restricted/ beside the
+    # site, never into site/ or the offline kit (overrides/hooks/resource_library.py).
+    restricted: bool = False
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:
@@ -70,7 +73,9 @@ def load_pack(folder: Path) -> Pack:
             reviewed = meta.get("reviewed")
             if not isinstance(reviewed, dt.date):
                 raise PackError(f"{folder.name}: reviewed must be a date (YYYY-MM-DD)")
-            pack = Pack(id=folder.name, reviewed=reviewed,
+            if not isinstance(meta.get("restricted", False), bool):
+                raise PackError(f"{folder.name}: restricted must be true or false")
+            pack = Pack(id=folder.name, reviewed=reviewed, restricted=meta.get("restricted", False),
                         audience=check_values(folder.name, "audience", meta.get("audience"), AUDIENCES),
                         age_bands=check_values(folder.name, "age_bands", meta.get("age_bands"), AGE_BANDS),
                         topics=check_values(folder.name, "topics", meta.get("topics"), TOPICS),
@@ -80,7 +85,7 @@ def load_pack(folder: Path) -> Pack:
                 raise PackError(f"{folder.name}/{lang}.md: {key} is missing")
             getattr(pack, key)[lang] = meta[key].strip()
         pack.body[lang], pack.source[lang] = body, path
-    shared = ("id", "audience", "age_bands", "topics", "types", "reviewed")
+    shared = ("id", "audience", "age_bands", "topics", "types", "reviewed", "restricted")
     if any(metas["en"].get(key) != metas["km"].get(key) for key in shared):
         raise PackError(f"{folder.name}: {', '.join(shared)} must be the same in en.md and km.md")
     return pack

@@ -169,3 +169,21 @@ def test_the_a3_poster_is_the_a4_page_enlarged(tmp_path):
     assert len(words_small) == len(words_large) > 50
     for (text, x, y, size), (text2, x2, y2, size2) in zip(words_small, words_large):
         assert text == text2 and abs(x - x2) < 0.5 and abs(y - y2) < 0.5 and abs(size - size2) < 0.1
+
+
+def test_the_site_is_built_again_when_what_it_writes_beside_it_is_gone(tmp_path, stamps):
+    site = output_folder(tmp_path)
+    restricted = tmp_path / "restricted"
+    make = Maker(site)
+
+    def make_both():
+        make()
+        restricted.mkdir(exist_ok=True)
+        (restricted / "pack-en.pdf").write_bytes(b"%PDF-")
+
+    build.built(site, "key", make_both, False, "The site", restricted)
+    build.built(site, "key", make_both, False, "The site", restricted)
+    assert make.calls == 1
+    (restricted / "pack-en.pdf").unlink()
+    build.built(site, "key", make_both, False, "The site", restricted)
+    assert make.calls == 2 and (restricted / "pack-en.pdf").is_file()

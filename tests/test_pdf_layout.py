@@ -86,7 +86,11 @@ def outside(page, margins: tuple[float, float, float, float]) -> list[str]:
 
 
 def pdf_of(site: Path, pack_id: str, lang: str) -> Path:
-    return site / "downloads" / pack_id / f"{pack_id}-{lang}.pdf"
+    """Where the build puts a pack's PDF: the site's downloads/, or restricted/
+    beside the site for a pack for partners only."""
+    restricted = next(p for p in PACKS if p.id == pack_id).restricted
+    base = site.parent / "restricted" if restricted else site / "downloads"
+    return base / pack_id / f"{pack_id}-{lang}.pdf"
 
 
 def out_of_bounds(path: Path, pack=None, lang: str = "en", margins=None) -> list[str]:
@@ -113,7 +117,7 @@ def test_every_character_lies_inside_the_printable_area(site, pack, lang):
 def test_every_built_pdf_is_checked(site):
     """No PDF in downloads/ escapes the bounds check above (e.g. a new kind)."""
     built = {p.relative_to(site / "downloads").as_posix() for p in (site / "downloads").rglob("*.pdf")}
-    checked = {f"{p.id}/{p.id}-{lang}.pdf" for p in PACKS for lang in LANGUAGES}
+    checked = {f"{p.id}/{p.id}-{lang}.pdf" for p in PACKS for lang in LANGUAGES if not p.restricted}
     for extra in sorted(built - checked):
         found = out_of_bounds(site / "downloads" / extra)
         assert not found, f"{extra}: " + "\n".join(found[:15])

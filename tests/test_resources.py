@@ -72,6 +72,12 @@ def test_the_library_lists_every_resource_with_its_downloads(site, lang):
     library = page(site, "resources/index.md", lang)
     assert [i["data-resource"] for i in library.select("[data-resource]")] == [r.id for r in RESOURCES]
     for resource in PACKS:
+        item = library.select_one(f"#resource-{resource.id}")
+        if resource.restricted:
+            # Listed, marked for partners with a lock, and never linked.
+            assert not item.select("a") and item.select_one(".ihc-resource__restricted svg.ihc-lock")
+            assert ("partners" if lang == "en" else "ដៃគូ") in item.select_one(".ihc-resource__restricted").get_text()
+            continue
         links = library.select(f"#resource-{resource.id} a[type='application/pdf']")
         assert {a["hreflang"] for a in links} == set(LANGUAGES)
         for link in links:
@@ -99,7 +105,9 @@ def test_every_page_says_when_it_was_last_reviewed(site, lang):
 # ── The PDFs ────────────────────────────────────────────────────────────────
 
 def downloads(site: Path) -> list[tuple[str, str, Path]]:
-    return [(p.id, lang, site / "downloads" / p.id / f"{p.id}-{lang}.pdf") for p in PACKS for lang in LANGUAGES]
+    """Every pack's PDFs, the restricted ones where the build puts them (restricted/ beside the site)."""
+    return [(p.id, lang, (site.parent / "restricted" if p.restricted else site / "downloads") / p.id /
+             f"{p.id}-{lang}.pdf") for p in PACKS for lang in LANGUAGES]
 
 
 def test_there_are_packs_for_every_age_band_and_staff():
@@ -194,7 +202,9 @@ def test_the_schools_page_links_the_kit_with_its_size(site):
 def test_the_kit_holds_both_languages_and_every_pdf(kit, site):
     assert (kit / "index.html").is_file() and (kit / "km" / "index.html").is_file()
     for pack_id, lang, _path in downloads(site):
-        assert (kit / "downloads" / pack_id / f"{pack_id}-{lang}.pdf").is_file()
+        restricted = next(p for p in PACKS if p.id == pack_id).restricted
+        # Every public pack's PDFs; never a restricted one's (tests/test_restricted_packs.py).
+        assert (kit / "downloads" / pack_id / f"{pack_id}-{lang}.pdf").is_file() != restricted
 
 
 def test_the_kit_works_from_file_with_navigation_and_search(new_context, kit):

@@ -48,14 +48,23 @@ WORDS = {
            "pdf": "PDF", "pages": "pages", "open": "Read it on this site", "all": "All",
            "audience": "Who it is for", "age_bands": "Age", "topic": "Topic", "types": "Type of material",
            "shown": "resources shown", "filters": "Filter the library", "none": "No resource matches these choices.",
-           "en": "English", "km": "Khmer"},
+           "en": "English", "km": "Khmer", "partners": "For the hotline's partners only.",
+           "partners_why": "Trained teachers, caseworkers, police and internet companies who work with the "
+                           "hotline receive it from us; it is not on the public site."},
     "km": {"for": "សម្រាប់", "ages": "អាយុ", "topics": "ប្រធានបទ", "type": "ប្រភេទ", "reviewed": "ពិនិត្យចុងក្រោយ",
            "pdf": "PDF", "pages": "ទំព័រ", "open": "អាននៅលើគេហទំព័រនេះ", "all": "ទាំងអស់",
            "audience": "សម្រាប់នរណា", "age_bands": "អាយុ", "topic": "ប្រធានបទ", "types": "ប្រភេទឯកសារ",
            "shown": "ធនធានដែលបង្ហាញ", "filters": "ជ្រើសរើសធនធាន", "none": "គ្មានធនធានណាត្រូវនឹងជម្រើសទាំងនេះទេ។",
-           "en": "អង់គ្លេស", "km": "ខ្មែរ"},
+           "en": "អង់គ្លេស", "km": "ខ្មែរ", "partners": "សម្រាប់តែដៃគូរបស់ហតឡាញប៉ុណ្ណោះ។",
+           "partners_why": "គ្រូដែលបានទទួលការបណ្តុះបណ្តាល បុគ្គលិកសង្គមកិច្ច នគរបាល និងក្រុមហ៊ុនអ៊ីនធឺណិត "
+                           "ដែលធ្វើការជាមួយហតឡាញ ទទួលបានឯកសារនេះពីយើង ឯកសារនេះមិនមាននៅលើគេហទំព័រសាធារណៈទេ។"},
 }
 COLON = {"en": ":", "km": "៖"}
+# A padlock (drawn for this site, like its other icons): restricted packs.
+LOCK = ('<svg class="ihc-lock" aria-hidden="true" focusable="false" viewBox="0 0 24 24" width="18" height="18">'
+        '<path fill="currentColor" d="M12 2a5 5 0 0 0-5 5v3H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8a2 '
+        '2 0 0 0-2-2h-1V7a5 5 0 0 0-5-5Zm-3 8V7a3 3 0 1 1 6 0v3H9Zm3 4a2 2 0 0 1 1 3.7V19h-2v-1.3A2 2 0 0 1 12 14Z"/>'
+        '</svg>')
 
 _state: dict = {}
 
@@ -132,6 +141,13 @@ def resource_item(resource, lang: str, page, config, state) -> str:
         link = relative(page_url(resource.page, lang, config.use_directory_urls), page)
         heading = f'<a href="{html.escape(link)}">{title}</a>'
         action = f'<p class="ihc-resource__links"><a href="{html.escape(link)}">{words["open"]}</a></p>'
+    elif resource.restricted:
+        # Listed so partners know it exists; its file is never on the public site.
+        heading = title
+        pages = ", ".join(f'{WORDS[lang][other]}, {local_number(state["pdfs"][(resource.id, other)].pages, lang)} '
+                          f'{words["pages"]}' for other in resource.languages)
+        action = (f'<p class="ihc-resource__restricted">{LOCK}<strong>{words["partners"]}</strong> '
+                  f'{words["partners_why"]} ({words["pdf"]}: {pages})</p>')
     else:
         heading = title
         links = []
@@ -220,6 +236,24 @@ def offline_kit(lang: str, page, config) -> str:
             f'({words["zip"]}, {size})</a></p>')
 
 
+def write_restricted_index(config, state) -> None:
+    """restricted/index.json: each restricted pack's title, summary and files,
+    for the partners' area to list (report_endpoint/partner_web.py)."""
+    import json
+    packs = [{"id": r.id, "title": r.title, "summary": r.summary,
+              "files": {lang: {"pages": state["pdfs"][(r.id, lang)].pages, "bytes": state["pdfs"][(r.id, lang)].size}
+                        for lang in r.languages}}
+             for r in state["resources"] if r.restricted]
+    folder = restricted_dir(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.json").write_text(json.dumps(packs, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def restricted_dir(config) -> Path:
+    """restricted/ beside the site folder (site/ -> restricted/)."""
+    return Path(config.site_dir).resolve().parent / "restricted"
+
+
 def on_config(config, **kwargs):
     # Read again on every build, so `mkdocs serve` sees edited packs (an
     # unchanged PDF comes from the cache in a millisecond).
@@ -250,7 +284,18 @@ def on_post_build(config, **kwargs):
         target = Path(config.site_dir) / KIT_FILE
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(KIT, target)
+    restricted = {r.id for r in state["resources"] if r.restricted}
+    if restricted and not config.extra.get("offline"):
+        write_restricted_index(config, state)
     for pdf in state["pdfs"].values():
+        if getattr(pdf, "pack", None) in restricted:
+            # Beside the site, never in it (nor in the offline kit, built from
+            # its own site folder): the endpoint gives them to partners.
+            if not config.extra.get("offline"):
+                target = restricted_dir(config) / Path(pdf.filename).relative_to("downloads")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(pdf.path, target)
+            continue
         target = Path(config.site_dir) / pdf.filename
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(pdf.path, target)
