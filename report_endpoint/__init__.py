@@ -17,7 +17,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, cli, db, errors, i18n, security, site_files, web
+from . import api, cli, db, errors, i18n, partner_web, security, site_files, web
 from .config import DEFAULTS, from_environment, instance_secrets
 from .ratelimit import RateLimiter
 
@@ -84,6 +84,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'reports.sqlite3'}"
+    if not app.config["RESTRICTED_DIR"] and app.config["SITE_DIR"]:
+        app.config["RESTRICTED_DIR"] = str(Path(app.config["SITE_DIR"]).resolve().parent / "restricted")
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"], x_proto=1, x_host=1)
 
@@ -97,7 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         kind: RateLimiter(app.config["CLIENT_KEY"], app.config[f"{kind.upper()}_LIMIT_PER_CLIENT"],
                           app.config[f"{kind.upper()}_LIMIT_OVERALL"], app.config["RATE_LIMIT_MAX_CLIENTS"],
                           share=app.config[f"{kind.upper()}_LIMIT_FAIR_SHARE"])
-        for kind in ("report", "status")
+        for kind in ("report", "status", "signin")
     }
     # werkzeug's request log names the client address: never written.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -106,6 +108,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     security.init_app(app)
     web.init_app(app)
+    partner_web.init_app(app)
     api.init_app(app)
     cli.init_app(app)
     site_files.init_app(app)

@@ -11,6 +11,8 @@
     flask --app report_endpoint counters
     flask --app report_endpoint purge [--days N] [--contact-days N]
     flask --app report_endpoint send-mail
+    flask --app report_endpoint partner list [--status requested|approved|refused]
+    flask --app report_endpoint partner approve|refuse|remove EMAIL
     flask --app report_endpoint backup-key PATH
     flask --app report_endpoint backup PATH --key-file PUBLIC_KEY [--keep N]
     flask --app report_endpoint restore BACKUP --key-file PRIVATE_KEY
@@ -139,6 +141,7 @@ def init_app(app: Flask) -> None:
             raise SystemExit(1)  # the timer's log shows the failure; the messages stay queued
 
     init_backup_commands(app)
+    init_partner_commands(app)
 
 
 def init_backup_commands(app: Flask) -> None:
@@ -188,6 +191,43 @@ def init_backup_commands(app: Flask) -> None:
         result = run_backup(lambda: backup.restore(current_app, path, private_key))
         click.echo(f"restored {result['reports']} reports ({result['dialect']}) from the backup of "
                    f"{result['created_at']}")
+
+
+def init_partner_commands(app: Flask) -> None:
+    """The partners' area (partners.py): requests are decided here."""
+    from . import partners
+
+    def run_partner(action):
+        try:
+            return run(action)
+        except partners.PartnerError as error:
+            raise click.ClickException(str(error)) from None
+
+    @app.cli.group("partner")
+    def partner_group():
+        """Accounts in the partners' area: list, approve, refuse, remove."""
+
+    @partner_group.command("list")
+    @click.option("--status", type=click.Choice(["requested", "approved", "refused"]))
+    def partner_list(status):
+        """Requests and accounts, oldest first."""
+        for partner in partners.listing(status):
+            click.echo(f"{partner.status:<9}  {partner.created_at:%Y-%m-%d}  {partner.email}  {partner.role}  "
+                       f"{partner.name} ({partner.organisation})  [{partner.language}]"
+                       + ("  password set" if partner.password_hash else "")
+                       + ("  second step on" if partner.totp_secret else ""))
+
+    decisions = (
+        ("approve", partners.approve, "approved; the link to choose a password is on its way",
+         "Approve a request: the partner is e-mailed a link to choose a password (valid 48 hours)."),
+        ("refuse", partners.refuse, "refused", "Refuse a request: the person is told by e-mail."),
+        ("remove", partners.remove, "removed", "Delete an account or a request; its sessions end at once."),
+    )
+    for name, action, said, summary in decisions:
+        def decide(email, analyst, action=action, said=said):
+            run_partner(lambda: action(email, analyst))
+            click.echo(f"{email}: {said}")
+        partner_group.command(name, help=summary)(analyst_option(click.argument("email")(decide)))
 
 
 def main() -> None:

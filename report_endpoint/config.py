@@ -44,6 +44,11 @@ DEFAULTS = {
     # cannot lock out a newcomer reporting or checking a status.
     "REPORT_LIMIT_FAIR_SHARE": 2,
     "STATUS_LIMIT_FAIR_SHARE": 5,
+    # The partners' area: sign-in, reset and account requests, per address
+    # (each account name is throttled on its own as well: partners.py).
+    "SIGNIN_LIMIT_PER_CLIENT": (10, 600),
+    "SIGNIN_LIMIT_OVERALL": (600, 60),
+    "SIGNIN_LIMIT_FAIR_SHARE": 2,
     # How many clients the in-memory limiter tracks before it forgets the oldest.
     "RATE_LIMIT_MAX_CLIENTS": 100_000,
     # Behind nginx, the client is the last address nginx appends; 0 = no proxy.
@@ -76,6 +81,9 @@ DEFAULTS = {
     "MAIL_FROM": "Internet Hotline Cambodia <updates@hotline.example.org>",
     # The public site's address, for the links in messages (status, stop updates).
     "PUBLIC_URL": "http://127.0.0.1:8000/",
+    # The restricted packs' PDFs, for signed-in partners: the build writes them
+    # to restricted/ beside the site folder.  Unset: that folder, beside SITE_DIR.
+    "RESTRICTED_DIR": None,
 }
 
 

@@ -106,6 +106,51 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
 
 
+class Partner(Base):
+    """An account in the partners' area (partners.py): asked for on the
+    site, approved or refused from the command line."""
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)   # lower case
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    status: Mapped[str] = mapped_column(String(16), default="requested")     # requested, approved, refused
+    password_hash: Mapped[str | None] = mapped_column(String(200))           # argon2id
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)          # Fernet token
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)             # a code is used once
+    # Every session carries the epoch it began in; "sign out everywhere" moves it on.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class PartnerToken(Base):
+    """A one-time link: set a first password (after approval) or a new one."""
+    __tablename__ = "partner_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))                        # welcome, reset
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins per account name, kept alike for addresses that have
+    an account and those that do not (key: an HMAC of the e-mail), so the
+    throttle itself tells no one which accounts exist."""
+    __tablename__ = "signin_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
 class HealthCheck(Base):
     """One row /healthz rewrites: proof that the database takes a commit."""
     __tablename__ = "health_checks"

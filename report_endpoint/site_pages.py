@@ -73,9 +73,10 @@ def retitled(page: str, title: str | None) -> str:
     return page[:match.start(1)] + new + page[match.end(1):]
 
 
-def in_slot(slot: str, content: str, title: str | None = None) -> str:
-    """The page with content in its slot (the form, its errors, an answer)."""
-    return retitled(between(frame(slot), slot_markers(slot), content), title)
+def in_slot(slot: str, content: str, title: str | None = None, url_path: str | None = None) -> str:
+    """The page with content in its slot (the form, its errors, an answer);
+    the page of url_path when this request's path is not a built page."""
+    return retitled(between(frame(slot, url_path), slot_markers(slot), content), title)
 
 
 # Material's table of contents beside the article, which Material itself

@@ -123,22 +123,35 @@ def compose(message_id: int, language: str, payload: dict) -> EmailMessage:
             _("Internet Hotline Cambodia, run by APLE Cambodia"),
         ])
         subject = _("News about your report")
+    return envelope(f"update-{message_id}-{token_hash(payload['token'])[:12]}", language, payload["to"], subject,
+                    body, unsubscribe=stop_url)
+
+
+def envelope(name: str, language: str, to: str, subject: str, body: str,
+             unsubscribe: str | None = None) -> EmailMessage:
+    """A plain-text message from MAIL_FROM.  Its Message-ID is made from
+    name, the same however many times it is tried: a receiver (and the .eml
+    folder) sees one message."""
     message = EmailMessage()
     sender = current_app.config["MAIL_FROM"]
     message["From"] = sender
-    message["To"] = formataddr(("", payload["to"]))
+    message["To"] = formataddr(("", to))
     message["Subject"] = subject
     message["Date"] = format_datetime(dt.datetime.now(dt.timezone.utc))
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    # The same Message-ID however many times it is tried: a receiver (and the
-    # .eml folder) sees one message.
-    message["Message-ID"] = f"<ihc-update-{message_id}-{token_hash(payload['token'])[:12]}@{domain}>"
+    message["Message-ID"] = f"<ihc-{name}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
-    message["List-Unsubscribe"] = f"<{stop_url}>"
+    if unsubscribe:
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
     # 8bit: Khmer stays readable in an .eml opened as text (relays speak 8BITMIME).
     message.set_content(body + "\n", charset="utf-8", cte="8bit")
     message["Content-Language"] = language
     return message
+
+
+# Each kind of message in the outbox, and what writes it: (id, language, payload) -> EmailMessage.
+# Other modules add theirs (partners.py).
+COMPOSERS = {STAGE_UPDATE: compose}
 
 
 # ── Sending ────────────────────────────────────────────────────────────────
@@ -175,7 +188,7 @@ def send_due(now: dt.datetime | None = None, limit: int = 200) -> dict:
             break
         payload = decrypt_contact(message.payload)
         try:
-            transport.send(compose(message.id, message.language, payload))
+            transport.send(COMPOSERS[message.kind](message.id, message.language, payload))
         except mail.MailError as error:
             failed += 1
             message.attempts += 1

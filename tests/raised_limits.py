@@ -2,7 +2,8 @@
 not about the limits (those are in tests/endpoint/test_hardening.py and
 tests/deploy/): one definition, in the two forms the app takes them."""
 
-LIMITS = ("REPORT_LIMIT_PER_CLIENT", "REPORT_LIMIT_OVERALL", "STATUS_LIMIT_PER_CLIENT", "STATUS_LIMIT_OVERALL")
+LIMITS = ("REPORT_LIMIT_PER_CLIENT", "REPORT_LIMIT_OVERALL", "STATUS_LIMIT_PER_CLIENT", "STATUS_LIMIT_OVERALL",
+          "SIGNIN_LIMIT_PER_CLIENT", "SIGNIN_LIMIT_OVERALL")
 COUNT, SECONDS = 10 ** 9, 60
 
 # For create_app(test_config).

@@ -74,8 +74,11 @@ def test_the_library_lists_every_resource_with_its_downloads(site, lang):
     for resource in PACKS:
         item = library.select_one(f"#resource-{resource.id}")
         if resource.restricted:
-            # Listed, marked for partners with a lock, and never linked.
-            assert not item.select("a") and item.select_one(".ihc-resource__restricted svg.ihc-lock")
+            # Listed, marked for partners with a lock, linked to the partners' area, never to the file.
+            assert [a["href"].rstrip("/").rsplit("/", 1)[-1] for a in item.select("a")] in (["partners"],
+                                                                                            ["index.html"])
+            assert not [a for a in item.select("a") if ".pdf" in a["href"]]
+            assert item.select_one(".ihc-resource__restricted svg.ihc-lock")
             assert ("partners" if lang == "en" else "ដៃគូ") in item.select_one(".ihc-resource__restricted").get_text()
             continue
         links = library.select(f"#resource-{resource.id} a[type='application/pdf']")

@@ -49,15 +49,13 @@ WORDS = {
            "audience": "Who it is for", "age_bands": "Age", "topic": "Topic", "types": "Type of material",
            "shown": "resources shown", "filters": "Filter the library", "none": "No resource matches these choices.",
            "en": "English", "km": "Khmer", "partners": "For the hotline's partners only.",
-           "partners_why": "Trained teachers, caseworkers, police and internet companies who work with the "
-                           "hotline receive it from us; it is not on the public site."},
+           "partners_why": "Sign in to the partners' area to download it."},
     "km": {"for": "សម្រាប់", "ages": "អាយុ", "topics": "ប្រធានបទ", "type": "ប្រភេទ", "reviewed": "ពិនិត្យចុងក្រោយ",
            "pdf": "PDF", "pages": "ទំព័រ", "open": "អាននៅលើគេហទំព័រនេះ", "all": "ទាំងអស់",
            "audience": "សម្រាប់នរណា", "age_bands": "អាយុ", "topic": "ប្រធានបទ", "types": "ប្រភេទឯកសារ",
            "shown": "ធនធានដែលបង្ហាញ", "filters": "ជ្រើសរើសធនធាន", "none": "គ្មានធនធានណាត្រូវនឹងជម្រើសទាំងនេះទេ។",
            "en": "អង់គ្លេស", "km": "ខ្មែរ", "partners": "សម្រាប់តែដៃគូរបស់ហតឡាញប៉ុណ្ណោះ។",
-           "partners_why": "គ្រូដែលបានទទួលការបណ្តុះបណ្តាល បុគ្គលិកសង្គមកិច្ច នគរបាល និងក្រុមហ៊ុនអ៊ីនធឺណិត "
-                           "ដែលធ្វើការជាមួយហតឡាញ ទទួលបានឯកសារនេះពីយើង ឯកសារនេះមិនមាននៅលើគេហទំព័រសាធារណៈទេ។"},
+           "partners_why": "សូមចូលគណនីក្នុងផ្នែកសម្រាប់ដៃគូ ដើម្បីទាញយកឯកសារនេះ។"},
 }
 COLON = {"en": ":", "km": "៖"}
 # A padlock (drawn for this site, like its other icons): restricted packs.
@@ -146,8 +144,9 @@ def resource_item(resource, lang: str, page, config, state) -> str:
         heading = title
         pages = ", ".join(f'{WORDS[lang][other]}, {local_number(state["pdfs"][(resource.id, other)].pages, lang)} '
                           f'{words["pages"]}' for other in resource.languages)
+        area = relative(page_url("partners/index.md", lang, config.use_directory_urls), page)
         action = (f'<p class="ihc-resource__restricted">{LOCK}<strong>{words["partners"]}</strong> '
-                  f'{words["partners_why"]} ({words["pdf"]}: {pages})</p>')
+                  f'<a href="{html.escape(area)}">{words["partners_why"]}</a> ({words["pdf"]}: {pages})</p>')
     else:
         heading = title
         links = []
