@@ -44,6 +44,25 @@ WEAKNESS = {
 SIGN_IN_FAILED = _l("The e-mail address, password or code is not right, or there were too many tries. "
                     "Wait a few minutes and try again.")
 PACK_FILE = re.compile(r"^([a-z0-9-]+)-(en|km)\.pdf$")
+# Sign-in, reset and account requests answer no sooner than this, whatever
+# they did: whether an address has an account must not show in the time
+# (a password check, a link queued, a request stored, or nothing at all).
+ANSWER_FLOOR_S = 0.4
+
+
+def no_sooner_than_the_floor(view):
+    """For POSTs: wait out the rest of ANSWER_FLOOR_S before answering."""
+    import functools
+    import time
+
+    @functools.wraps(view)
+    def timed(*args, **kwargs):
+        started = time.monotonic()
+        answer = view(*args, **kwargs)
+        if request.method == "POST":
+            time.sleep(max(0.0, ANSWER_FLOOR_S - (time.monotonic() - started)))
+        return answer
+    return timed
 
 
 def required(message):
@@ -151,6 +170,7 @@ def to_index(**query: str):
 
 
 @bp.route("/partners/", methods=["GET", "POST"])
+@no_sooner_than_the_floor
 def index():
     partner = partners.current()
     done = request.args.get("done")
@@ -177,6 +197,7 @@ def index():
 
 
 @bp.route("/partners/request/", methods=["GET", "POST"])
+@no_sooner_than_the_floor
 def ask():
     form = RequestForm()
     if request.method == "POST":
@@ -217,6 +238,7 @@ def password():
 
 
 @bp.route("/partners/reset/", methods=["GET", "POST"])
+@no_sooner_than_the_floor
 def reset():
     form = ResetForm()
     if request.method == "POST":

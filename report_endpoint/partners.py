@@ -178,9 +178,11 @@ def request_reset(email: str) -> None:
         _queue(partner, "partner_reset", link=updates.link("partners/password/", partner.language, t=token))
         audit("partner", "partner_reset_asked", partner=partner.id)
         db.session().commit()
-        updates.deliver_now()
+        updates.deliver_soon()   # after the answer: the relay's time must not tell who has an account
     else:
-        passwords.hash_password("the same work as queueing a link")  # about the same time
+        # The same kind of work as queueing a link (a write and a commit), so
+        # the time of the answer does not tell which addresses have accounts.
+        audit("partner", "partner_reset_asked")
         db.session().commit()
 
 

@@ -220,6 +220,24 @@ def deliver_now() -> None:
         log.exception("updates: sending failed; the messages stay queued")
 
 
+def deliver_soon() -> None:
+    """deliver_now() in a thread of its own, after the answer: a request
+    whose answer must take the same time whether or not it queued a message
+    (a password reset, partners.py) does not wait for the relay."""
+    import threading
+
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            try:
+                deliver_now()
+            finally:
+                db.session().close()
+
+    threading.Thread(target=run, name="ihc-deliver", daemon=True).start()
+
+
 # ── Stopping ────────────────────────────────────────────────────────────────
 
 def report_for_token(token: str) -> Report | None:

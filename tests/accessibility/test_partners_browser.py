@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import time
 
 import pytest
 
@@ -23,12 +24,24 @@ def fresh_page(new_context):
     return new_context(ignore_https_errors=True, bypass_csp=True, accept_downloads=True).new_page()
 
 
-def newest_mail_to(stack, address: str) -> email.message.EmailMessage:
+def newest_mail_to(stack, address: str, subject_has: str = "") -> email.message.EmailMessage:
+    """The newest e-mail to address (whose subject holds subject_has), waiting
+    for it a little: a reset link is written after the answer."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = _newest(stack, address, subject_has)
+        if found is not None:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"no e-mail to {address}")
+
+
+def _newest(stack, address: str, subject_has: str):
     for path in sorted((stack.instance / "mail").glob("*.eml"), key=lambda p: p.stat().st_mtime_ns, reverse=True):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if message["To"] == address:
+        if message["To"] == address and subject_has in message["Subject"]:
             return message
-    raise AssertionError(f"no e-mail to {address}")
+    return None
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -108,4 +121,22 @@ def test_a_partner_from_request_to_download_and_back_out(fresh_page, stack, lang
     page.goto(stack.base + href)
     assert page.url.endswith("needed=1") and page.locator("[role=alert]").is_visible()
     check("sign in: needed for a download")
+
+    page.goto(base + "reset/")
+    check("new password: blank")
+    page.fill("#email", address)
+    page.click("form button[type=submit]")
+    assert page.locator("[role=status]").is_visible()
+    check("new password: link sent")
+    subject = "ពាក្យសម្ងាត់ថ្មី" if lang == "km" else "A new password"
+    reset = re.search(r"/(?:km/)?partners/password/\?t=\S+",
+                      newest_mail_to(stack, address, subject).get_content()).group(0)
+    page.goto(stack.base + reset)
+    page.fill("#password", STRONG + " again")
+    page.fill("#again", STRONG + " again")
+    page.click("form button[type=submit]")
+    assert page.locator("[role=status]").is_visible()
+    page.goto(stack.base + reset)                       # the link worked once
+    assert page.locator("[role=alert]").is_visible() and page.locator("#email").is_visible()
+    check("password: link used already")
     assert not problems, "\n" + "\n".join(problems)
