@@ -20,7 +20,7 @@ class CaseworkError(ValueError):
     """A request an analyst made that cannot be done, with the reason."""
 
 
-def _audit(actor: str, action: str, reference: str | None, **detail) -> None:
+def audit(actor: str, action: str, reference: str | None, **detail) -> None:
     db.session().add(AuditEvent(actor=actor, action=action, reference=reference,
                                 detail=json.dumps(detail, ensure_ascii=False) if detail else None, at=utcnow()))
 
@@ -82,7 +82,7 @@ def describe(report: Report, with_contact: bool = False) -> dict:
 def view(reference: str, actor: str, with_contact: bool = False) -> dict:
     report = find(reference)
     if with_contact:
-        _audit(actor, "view_contact", reference)  # reading contact details is recorded
+        audit(actor, "view_contact", reference)  # reading contact details is recorded
         db.session().commit()
     return describe(report, with_contact)
 
@@ -94,7 +94,7 @@ def assess(reference: str, number: int, assessment: str, actor: str) -> None:
     before = updates.current_public_stage(report)
     url = _url(report, number)
     url.assessment, url.assessed_at = assessment, utcnow()
-    _audit(actor, "assess", reference, url=number, assessment=assessment)
+    audit(actor, "assess", reference, url=number, assessment=assessment)
     _commit_and_tell(report, before)
 
 
@@ -103,14 +103,14 @@ def notify(reference: str, number: int, recipient: str, actor: str, note: str | 
         raise CaseworkError(f"recipient must be one of {', '.join(NOTICE_RECIPIENTS)}")
     report = find(reference)
     _url(report, number).notices.append(Notice(recipient=recipient, note=note, sent_at=utcnow()))
-    _audit(actor, "notify", reference, url=number, recipient=recipient)
+    audit(actor, "notify", reference, url=number, recipient=recipient)
     db.session().commit()
 
 
 def mark_removed(reference: str, number: int, actor: str) -> None:
     report = find(reference)
     _url(report, number).removed_at = utcnow()
-    _audit(actor, "removed", reference, url=number)
+    audit(actor, "removed", reference, url=number)
     db.session().commit()
 
 
@@ -120,7 +120,7 @@ def move(reference: str, stage: str, actor: str) -> None:
     report = find(reference)
     previous, before = report.stage, updates.current_public_stage(report)
     report.stage, report.stage_changed_at = stage, utcnow()
-    _audit(actor, "stage", reference, previous=previous, stage=stage)
+    audit(actor, "stage", reference, previous=previous, stage=stage)
     _commit_and_tell(report, before)
 
 
@@ -146,7 +146,7 @@ def export_rows(since: dt.datetime | None = None) -> list[dict]:
 
 def export(fmt: str, actor: str, since: dt.datetime | None = None) -> str:
     rows = export_rows(since)
-    _audit(actor, "export", None, format=fmt, rows=len(rows))
+    audit(actor, "export", None, format=fmt, rows=len(rows))
     db.session().commit()
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2)
@@ -185,7 +185,7 @@ def purge(actor: str, report_days: int, contact_days: int, now: dt.datetime | No
     ).rowcount
     # Updates of those reports that were never sent go with their address.
     session.execute(delete(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.created_at < contact_cutoff))
-    _audit(actor, "purge", None, reports=len(old), contacts=cleared, report_days=report_days, contact_days=contact_days)
+    audit(actor, "purge", None, reports=len(old), contacts=cleared, report_days=report_days, contact_days=contact_days)
     session.commit()
     engine = session.get_bind()
     if engine.dialect.name == "sqlite":

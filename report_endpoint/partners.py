@@ -31,9 +31,9 @@ import time
 from flask import current_app, session
 from sqlalchemy import delete, select
 
-from . import db, passwords, updates
+from . import casework, db, passwords, updates
 from .crypto import decrypt_contact, encrypt_contact
-from .models import AuditEvent, Partner, PartnerToken, SignInThrottle, utcnow
+from .models import Partner, PartnerToken, SignInThrottle, utcnow
 
 ROLES = ("teacher", "caseworker", "police", "internet_company", "other")
 WELCOME_LINK = dt.timedelta(hours=48)
@@ -44,9 +44,8 @@ MAX_FAILURES, FAILURE_WINDOW, LOCK = 5, dt.timedelta(minutes=15), dt.timedelta(m
 
 
 def audit(actor: str, action: str, **detail) -> None:
-    import json
-    db.session().add(AuditEvent(actor=actor, action=action, reference=None, at=utcnow(),
-                                detail=json.dumps(detail, ensure_ascii=False) if detail else None))
+    """An event in the analysts' audit trail (casework.audit), with no report reference."""
+    casework.audit(actor, action, None, **detail)
 
 
 def normalised(email: str) -> str:

@@ -250,13 +250,13 @@ def stop(token: str) -> bool:
     """Stop updates for the report this token belongs to: its contact
     details and any update not yet sent are deleted.  False if the token
     is unknown (or was used already)."""
-    from .casework import _audit  # the same audit trail as the analysts' changes
+    from .casework import audit  # the same audit trail as the analysts' changes
     report = report_for_token(token)
     if report is None:
         return False
     forget_contact(report)
     db.session().execute(delete(OutboxMessage).where(OutboxMessage.report_id == report.id,
                                                      OutboxMessage.sent_at.is_(None)))
-    _audit("reporter", "stop_updates", report.reference)
+    audit("reporter", "stop_updates", report.reference)
     db.session().commit()
     return True
