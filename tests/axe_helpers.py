@@ -18,8 +18,15 @@ AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # No rule is disabled anywhere.
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
-SETTLED = """() => document.getAnimations().every(
-  a => a.playState !== "running" || a.effect.getComputedTiming().iterations === Infinity)"""
+# Settled: the page has not scrolled since the frame before (a click may
+# scroll an element into view, smoothly, and Material starts its header's
+# fade on the scroll event), and no finite animation or transition runs.
+SETTLED = """() => {
+  const y = window.scrollY, still = window.__ihcLastScrollY === y;
+  window.__ihcLastScrollY = y;
+  return still && document.getAnimations().every(
+    a => a.playState !== "running" || a.effect.getComputedTiming().iterations === Infinity);
+}"""
 
 RUN = """async (tags) => {
   const results = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
@@ -49,7 +56,7 @@ def axe_violations(page) -> list[dict]:
         raise FileNotFoundError(f"{AXE_JS} is missing: run `npm ci` (make test does)")
     # Colours mid-transition are neither the old nor the new ones (Material
     # fades the tabs out when the page scrolls): measure once they settle.
-    page.wait_for_function(SETTLED, timeout=5000)
+    page.wait_for_function(SETTLED, polling="raf", timeout=5000)
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE_JS))
     violations = page.evaluate(RUN, TAGS)
