@@ -9,8 +9,10 @@ either way.  Pages for a signed-in partner are never cached."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import time
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
@@ -52,9 +54,6 @@ ANSWER_FLOOR_S = 0.4
 
 def no_sooner_than_the_floor(view):
     """For POSTs: wait out the rest of ANSWER_FLOOR_S before answering."""
-    import functools
-    import time
-
     @functools.wraps(view)
     def timed(*args, **kwargs):
         started = time.monotonic()

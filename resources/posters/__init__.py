@@ -32,6 +32,7 @@ import yaml
 
 from ..packs import AGE_BANDS, AUDIENCES, LANGUAGES, TOPICS, PackError, check_values
 from .. import build_inputs, pdfs
+from ..khmer_breaks import ZWSP, break_text
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -53,8 +54,6 @@ WORDS = {
            "scan": "ស្កេនដើម្បីអានផ្ទាំងរូបភាពនេះនៅលើគេហទំព័រ", "size": {"a4": "ក្រដាស <code>A4</code>", "a3": "ក្រដាស <code>A3</code>"}, "page": "ទំព័រ",
            "preview": "ផ្ទាំងរូបភាព", "help": "កន្លែងស្វែងរកជំនួយ"},
 }
-KHMER_RUN = re.compile(r"[\u1780-\u17ff\u19e0-\u19ff]+")
-ZWSP = "\u200b"
 
 
 @dataclass
@@ -144,25 +143,14 @@ def page_address(poster: Poster, lang: str) -> str:
 
 # ── Khmer line breaks ──────────────────────────────────────────────────────
 
-@lru_cache(maxsize=1)
-def _khmer_words():
-    import icu
-    return icu.BreakIterator.createWordInstance(icu.Locale("km"))
-
-
 def khmer_breaks(text: str) -> str:
-    """Khmer runs split into words by ICU with zero-width spaces between them,
-    so that the PDF engine may wrap a line between two words (never inside one)."""
-    def split(match: re.Match) -> str:
-        run = match.group(0)
-        words = _khmer_words()
-        words.setText(run)
-        # ICU counts in UTF-16 units; Khmer is in the basic plane, so they are characters.
-        bounds = [0, *list(words)]
-        return ZWSP.join(run[a:b] for a, b in zip(bounds, bounds[1:]) if b > a)
-    broken = KHMER_RUN.sub(split, text)
-    # Never a line that starts with a full stop or a question mark, nor one
-    # that ends with "do not" (កុំ) torn from its verb.
+    """Khmer split into words with zero-width spaces between them
+    (resources/khmer_breaks.py, ICU's segmentation, as for the packs and the
+    search index), so the PDF engine may wrap a line between two words.  On a
+    poster's big type two more rules: never a line that starts with a full
+    stop or a question mark, nor one that ends with "do not" (កុំ) torn from
+    its verb."""
+    broken = break_text(text)
     broken = re.sub("(?<=កុំ)" + ZWSP, "", broken)
     return re.sub(ZWSP + r"(?=[\u17d4\u17d5?!»)])", "", broken)
 
