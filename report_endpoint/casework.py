@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import json
+from functools import lru_cache
 
 from sqlalchemy import case, delete, select, update
 
@@ -67,6 +68,7 @@ def describe(report: Report, with_contact: bool = False) -> dict:
         "description": report.description,
         "urls": [{
             "number": i, "url": u.url, "known_before": u.known_before, "assessment": u.assessment,
+            "hosting_country": u.hosting_country,
             "removed_at": u.removed_at.isoformat(timespec="seconds") if u.removed_at else None,
             "notices": [{"recipient": n.recipient, "sent_at": n.sent_at.isoformat(timespec="seconds"), "note": n.note}
                         for n in u.notices],
@@ -87,14 +89,27 @@ def view(reference: str, actor: str, with_contact: bool = False) -> dict:
     return describe(report, with_contact)
 
 
-def assess(reference: str, number: int, assessment: str, actor: str) -> None:
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes, as CLDR (Babel) names them."""
+    from babel import Locale
+    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+
+
+def assess(reference: str, number: int, assessment: str, actor: str, country: str | None = None) -> None:
+    """Record one address's assessment and, if known, the country that hosts it."""
     if assessment not in ASSESSMENTS:
         raise CaseworkError(f"assessment must be one of {', '.join(ASSESSMENTS)}")
+    country = (country or "").strip().upper() or None
+    if country and country not in country_codes():
+        raise CaseworkError(f"{country} is not an ISO 3166 country code (two letters, such as KH)")
     report = find(reference)
     before = updates.current_public_stage(report)
     url = _url(report, number)
     url.assessment, url.assessed_at = assessment, utcnow()
-    audit(actor, "assess", reference, url=number, assessment=assessment)
+    if country:
+        url.hosting_country = country
+    audit(actor, "assess", reference, url=number, assessment=assessment, **({"country": country} if country else {}))
     _commit_and_tell(report, before)
 
 
@@ -124,7 +139,8 @@ def move(reference: str, stage: str, actor: str) -> None:
     _commit_and_tell(report, before)
 
 
-EXPORT_FIELDS = ("reference", "created_at", "seen_on", "urgent", "stage", "url_number", "url", "assessment", "removed_at")
+EXPORT_FIELDS = ("reference", "created_at", "seen_on", "urgent", "stage", "url_number", "url", "assessment",
+                 "hosting_country", "removed_at")
 
 
 def export_rows(since: dt.datetime | None = None) -> list[dict]:
@@ -138,7 +154,7 @@ def export_rows(since: dt.datetime | None = None) -> list[dict]:
             rows.append({
                 "reference": report.reference, "created_at": report.created_at.isoformat(timespec="seconds"),
                 "seen_on": report.seen_on, "urgent": report.urgent, "stage": report.stage, "url_number": i,
-                "url": url.url, "assessment": url.assessment or "",
+                "url": url.url, "assessment": url.assessment or "", "hosting_country": url.hosting_country or "",
                 "removed_at": url.removed_at.isoformat(timespec="seconds") if url.removed_at else "",
             })
     return rows

@@ -3,7 +3,7 @@
 \b
     flask --app report_endpoint queue
     flask --app report_endpoint show REFERENCE [--contact]
-    flask --app report_endpoint assess REFERENCE URL_NUMBER ASSESSMENT
+    flask --app report_endpoint assess REFERENCE URL_NUMBER ASSESSMENT [--country CC]
     flask --app report_endpoint notify REFERENCE URL_NUMBER RECIPIENT [--note TEXT]
     flask --app report_endpoint removed REFERENCE URL_NUMBER
     flask --app report_endpoint stage REFERENCE STAGE
@@ -13,6 +13,8 @@
     flask --app report_endpoint send-mail
     flask --app report_endpoint partner list [--status requested|approved|refused]
     flask --app report_endpoint partner approve|refuse|remove EMAIL
+    flask --app report_endpoint user add NAME [--admin] [--language km]
+    flask --app report_endpoint user list | reenrol NAME | disable NAME
     flask --app report_endpoint backup-key PATH
     flask --app report_endpoint backup PATH --key-file PUBLIC_KEY [--keep N]
     flask --app report_endpoint restore BACKUP --key-file PRIVATE_KEY
@@ -72,10 +74,11 @@ def init_app(app: Flask) -> None:
     @click.argument("reference")
     @click.argument("url_number", type=int)
     @click.argument("assessment", type=click.Choice(ASSESSMENTS))
+    @click.option("--country", help="The hosting country's ISO 3166 code (two letters, such as KH).")
     @analyst_option
-    def assess_command(reference, url_number, assessment, analyst):
+    def assess_command(reference, url_number, assessment, country, analyst):
         """Record the assessment of one URL of a report."""
-        run(lambda: casework.assess(reference, url_number, assessment, analyst))
+        run(lambda: casework.assess(reference, url_number, assessment, analyst, country))
         click.echo(f"{reference} URL {url_number}: {assessment}")
 
     @app.cli.command("notify")
@@ -228,6 +231,57 @@ def init_partner_commands(app: Flask) -> None:
             run_partner(lambda: action(email, analyst))
             click.echo(f"{email}: {said}")
         partner_group.command(name, help=summary)(analyst_option(click.argument("email")(decide)))
+
+    def run_account(action):
+        from .workspace import accounts
+        try:
+            return run(action)
+        except accounts.AccountError as error:
+            raise click.ClickException(str(error)) from None
+
+    @app.cli.group("user")
+    def user_group():
+        """Accounts in the analysts' workspace: add, list, reenrol, disable."""
+
+    @user_group.command("add")
+    @click.argument("name")
+    @click.option("--admin", is_flag=True, help="An admin, who can also manage users.")
+    @click.option("--language", type=click.Choice(["en", "km"]), default="en", show_default=True,
+                  help="The language of the enrolment page.")
+    @analyst_option
+    def user_add(name, admin, language, analyst):
+        """Make an account and print its one-time enrolment link (valid 72 hours)."""
+        from .workspace import accounts
+        link = run_account(lambda: accounts.add(name, admin, analyst, language))
+        click.echo(f"{accounts.normalised(name)}: {'admin' if admin else 'analyst'} account made. "
+                   "Give its owner this one-time enrolment link (valid 72 hours), in person or by a secure channel:")
+        click.echo(link)
+
+    @user_group.command("list")
+    def user_list():
+        """Every account, by name."""
+        from .workspace import accounts
+        for person in accounts.listing():
+            state = ("disabled" if person.disabled_at else
+                     f"enrolled {person.enrolled_at:%Y-%m-%d}" if person.enrolled_at else "waiting for enrolment")
+            click.echo(f"{person.name:<32}  {person.role:<7}  {state}")
+
+    @user_group.command("reenrol")
+    @click.argument("name")
+    @analyst_option
+    def user_reenrol(name, analyst):
+        """A lost phone or passphrase: end the account's sessions and print a new enrolment link."""
+        from .workspace import accounts
+        click.echo(run_account(lambda: accounts.reenrol(name, analyst)))
+
+    @user_group.command("disable")
+    @click.argument("name")
+    @analyst_option
+    def user_disable(name, analyst):
+        """Disable an account: it can no longer sign in, and its sessions end at once."""
+        from .workspace import accounts
+        run_account(lambda: accounts.disable(name, analyst))
+        click.echo(f"{accounts.normalised(name)}: disabled")
 
 
 def main() -> None:

@@ -81,6 +81,10 @@ DEFAULTS = {
     "MAIL_FROM": "Internet Hotline Cambodia <updates@hotline.example.org>",
     # The public site's address, for the links in messages (status, stop updates).
     "PUBLIC_URL": "http://127.0.0.1:8000/",
+    # The analysts' workspace (report_endpoint/workspace/): its address, for
+    # the enrolment links `ihc-analyst user add` prints, and its own cookie.
+    "WORKSPACE_URL": "http://127.0.0.1:8001/",
+    "WORKSPACE_COOKIE_NAME": "ihc_workspace",
     # The restricted packs' PDFs, for signed-in partners: the build writes them
     # to restricted/ beside the site folder.  Unset: that folder, beside SITE_DIR.
     "RESTRICTED_DIR": None,

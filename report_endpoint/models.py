@@ -57,6 +57,9 @@ class ReportedUrl(Base):
     assessment: Mapped[str | None] = mapped_column(String(32))
     assessed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Where the material is hosted (ISO 3166-1 alpha-2), found at assessment:
+    # it decides who gets the notice (the police here, or a partner hotline).
+    hosting_country: Mapped[str | None] = mapped_column(String(2))
 
     report: Mapped[Report] = relationship(back_populates="urls")
     notices: Mapped[list[Notice]] = relationship(back_populates="url", cascade="all, delete-orphan")
@@ -149,6 +152,37 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Analyst(Base):
+    """An account in the analysts' workspace (workspace/accounts.py): made
+    by an admin, enrolled through a one-time link (a passphrase and a TOTP
+    second factor, both required)."""
+    __tablename__ = "analysts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True, index=True)   # the sign-in name, lower case
+    role: Mapped[str] = mapped_column(String(16), default="analyst")         # analyst, admin
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    passphrase_hash: Mapped[str | None] = mapped_column(String(200))         # argon2id
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)          # Fernet token
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)             # a code is used once
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    enrolled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AnalystToken(Base):
+    """A one-time enrolment link (a new account, or a fresh enrolment an
+    admin asks for when a phone is lost)."""
+    __tablename__ = "analyst_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    analyst_id: Mapped[int] = mapped_column(ForeignKey("analysts.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class HealthCheck(Base):

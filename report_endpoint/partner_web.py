@@ -22,6 +22,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import ValidationError
 
 from . import db, partners, passwords
+from . import second_factor as totp   # (the view below is named second_factor)
 from .db import Busy
 from .errors import RETRY_AFTER_SECONDS
 from .forms import check_email, check_text
@@ -282,28 +283,17 @@ def second_factor():
     form = CodeForm()
     if request.method == "POST" and form.validate_on_submit():
         secret = form.secret.data or ""
-        if re.fullmatch(r"[A-Z2-7]{32}", secret):
+        if totp.SECRET.fullmatch(secret):
             with db.sqlite_writer():
                 if partners.enrol_totp(partner, secret, form.code.data):
                     return to_index(done="second-factor")
         form.code.errors = [*form.code.errors, _("That code is not right. Check the time on your phone and try "
                                                  "the code the app shows now.")]
-    secret = form.secret.data if request.method == "POST" and form.secret.data else partners.new_totp_secret()
+    secret = form.secret.data if request.method == "POST" and form.secret.data else totp.new_secret()
     form.secret.data = secret
     uri = partners.totp_uri(partner, secret)
     return page("second_factor", 400 if request.method == "POST" else 200, form=form, secret=secret,
-                qr=qr_svg(uri))
-
-
-def qr_svg(text: str) -> str:
-    """The QR code as inline SVG (segno): no image request, no data: URL."""
-    import io
-
-    import segno
-    out = io.BytesIO()
-    segno.make(text, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False, svgns=True,
-                                     title=None, svgclass="ihc-qr")
-    return out.getvalue().decode()
+                qr=totp.qr_svg(uri))
 
 
 @bp.get("/partners/download/<name>")

@@ -10,8 +10,7 @@ restricted packs.  The pages are partner_web.py; this is what they do.
   language the partner asked in.
 - Signing in: argon2id passwords with a strength check (passwords.py); an
   optional TOTP second factor, each code used once; failures throttled per
-  account name (SignInThrottle: alike for names with and without an
-  account) and per address (the rate limiter, kind "signin").  The answer
+  account name (signin_throttle.py) and per address (the rate limiter, kind "signin").  The answer
   to any failure is the same sentence, and an unknown e-mail costs the
   same password check as a known one.
 - Sessions: the signed session cookie holds the partner's id, the epoch it
@@ -23,24 +22,20 @@ restricted packs.  The pages are partner_web.py; this is what they do.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import secrets
 import time
 
-from flask import current_app, session
+from flask import session
 from sqlalchemy import delete, select
 
-from . import casework, db, passwords, updates
-from .crypto import decrypt_contact, encrypt_contact
-from .models import Partner, PartnerToken, SignInThrottle, utcnow
+from . import casework, db, passwords, second_factor, signin_throttle, updates
+from .crypto import encrypt_contact
+from .models import Partner, PartnerToken, utcnow
 
 ROLES = ("teacher", "caseworker", "police", "internet_company", "other")
 WELCOME_LINK = dt.timedelta(hours=48)
 RESET_LINK = dt.timedelta(hours=1)
 IDLE = dt.timedelta(minutes=30)
-# Failed sign-ins per account name: this many within the window locks it for LOCK.
-MAX_FAILURES, FAILURE_WINDOW, LOCK = 5, dt.timedelta(minutes=15), dt.timedelta(minutes=15)
 
 
 def audit(actor: str, action: str, **detail) -> None:
@@ -187,28 +182,11 @@ def request_reset(email: str) -> None:
 
 # ── Signing in ─────────────────────────────────────────────────────────────
 
-def throttle_key(email: str) -> str:
-    secret = current_app.config["CLIENT_KEY"].encode()
-    return hmac.new(secret, b"signin:" + normalised(email).encode(), hashlib.sha256).hexdigest()
+THROTTLE = "signin"   # signin_throttle's scope for partners' e-mail addresses
 
 
 def locked(email: str) -> bool:
-    row = db.session().get(SignInThrottle, throttle_key(email))
-    return bool(row and row.locked_until and row.locked_until > utcnow())
-
-
-def _failed(email: str) -> None:
-    now, key = utcnow(), throttle_key(email)
-    row = db.session().get(SignInThrottle, key)
-    if row is None or row.window_start < now - FAILURE_WINDOW:
-        if row is None:
-            row = SignInThrottle(key=key)
-            db.session().add(row)
-        row.failures, row.window_start, row.locked_until = 0, now, None
-    row.failures += 1
-    if row.failures >= MAX_FAILURES:
-        row.locked_until = now + LOCK
-    db.session().commit()
+    return signin_throttle.locked(THROTTLE, normalised(email))
 
 
 def sign_in(email: str, password: str, code: str) -> Partner | None:
@@ -220,13 +198,13 @@ def sign_in(email: str, password: str, code: str) -> Partner | None:
     if locked(email):
         return None
     if good and usable.totp_secret is not None:
-        good = _code_ok(usable, code)
+        good = second_factor.accept(usable, code)
     if not good:
-        _failed(email)
+        signin_throttle.failed(THROTTLE, normalised(email))
         return None
     if passwords.needs_rehash(usable.password_hash):
         usable.password_hash = passwords.hash_password(password)
-    db.session().execute(delete(SignInThrottle).where(SignInThrottle.key == throttle_key(email)))
+    signin_throttle.clear(THROTTLE, normalised(email))
     audit("partner", "partner_sign_in", partner=usable.id)
     db.session().commit()
     now = time.time()
@@ -264,40 +242,16 @@ def sign_out_everywhere(partner: Partner) -> None:
     sign_out()
 
 
-# ── The second factor ──────────────────────────────────────────────────────
-
-def _code_ok(partner: Partner, code: str) -> bool:
-    import pyotp
-    code = (code or "").strip().replace(" ", "")
-    if not code.isdigit() or len(code) != 6:
-        return False
-    secret = decrypt_contact(partner.totp_secret)["secret"]
-    totp = pyotp.TOTP(secret)
-    now = time.time()
-    for drift in (-1, 0, 1):       # a code from the step before or after still counts
-        step = totp.timecode(dt.datetime.fromtimestamp(now + drift * totp.interval, dt.timezone.utc))
-        if hmac.compare_digest(totp.generate_otp(step), code):
-            if partner.totp_last_step is not None and step <= partner.totp_last_step:
-                return False       # used already
-            partner.totp_last_step = step
-            return True
-    return False
-
-
-def new_totp_secret() -> str:
-    import pyotp
-    return pyotp.random_base32()
-
+# ── The second factor (second_factor.py) ───────────────────────────────────
 
 def totp_uri(partner: Partner, secret: str) -> str:
-    import pyotp
-    return pyotp.TOTP(secret).provisioning_uri(name=partner.email, issuer_name="Internet Hotline Cambodia")
+    return second_factor.uri(partner.email, secret)
 
 
 def enrol_totp(partner: Partner, secret: str, code: str) -> bool:
     """Turn the second factor on once a code from the new secret is right."""
-    partner.totp_secret, partner.totp_last_step = encrypt_contact({"secret": secret}), None
-    if not _code_ok(partner, code):
+    partner.totp_secret, partner.totp_last_step = second_factor.sealed(secret), None
+    if not second_factor.accept(partner, code):
         db.session().rollback()
         return False
     audit("partner", "partner_totp_on", partner=partner.id)

@@ -22,8 +22,8 @@ import pyotp
 import pytest
 from sqlalchemy import select, update
 
-from report_endpoint import create_app, db, partners
-from report_endpoint.models import AuditEvent, PartnerToken, utcnow
+from report_endpoint import create_app, db, partners, signin_throttle
+from report_endpoint.models import AuditEvent, PartnerToken, SignInThrottle, utcnow
 
 from conftest import HTTPS, csrf_token
 from raised_limits import RAISED_CONFIG
@@ -214,11 +214,11 @@ def test_unknown_and_known_addresses_get_the_same_answers(app, client):
 
 def test_sign_in_is_throttled_per_account_name(app, client):
     approved_with_password(app, client)
-    for _ in range(partners.MAX_FAILURES):
+    for _ in range(signin_throttle.MAX_FAILURES):
         assert sign_in(client, password="wrong password here").status_code == 400
     assert sign_in(client).status_code == 400              # the right password, but locked
     with app.app_context():                                # the lock runs out
-        db.session().execute(update(partners.SignInThrottle).values(locked_until=utcnow()))
+        db.session().execute(update(SignInThrottle).values(locked_until=utcnow()))
         db.session().commit()
     assert sign_in(client).status_code == 303
 
