@@ -25,13 +25,20 @@ build: $(VENV)/.installed build-deps
 	$(PY) -m resources.build
 
 # One gunicorn serves the built site and the endpoint together, on SQLite in
-# ./instance (production splits them: deploy/).  The session cookie is not
-# marked Secure here, since the local address is plain http.
-# deploy/gunicorn.conf.py prints the address to open once it listens.
+# ./instance (production splits them: deploy/); a second one, on PORT+1,
+# serves the analysts' workspace, which is never reachable through the
+# first.  Session cookies are not marked Secure here, since the local
+# addresses are plain http.  deploy/gunicorn.conf.py prints both addresses
+# once they listen; Ctrl+C stops both.
+WORKSPACE_PORT = $(shell echo $$(( $(PORT) + 1 )))
+SERVE_ENV = REPORT_INSTANCE_PATH=$(CURDIR)/instance REPORT_SITE_DIR=$(CURDIR)/site REPORT_SESSION_COOKIE_SECURE=0 \
+	REPORT_PUBLIC_URL=http://127.0.0.1:$(PORT)/ REPORT_WORKSPACE_URL=http://127.0.0.1:$(WORKSPACE_PORT)/ IHC_ANNOUNCE=1
 serve: build
-	@echo "Starting the site and the report endpoint on http://127.0.0.1:$(PORT)/ ..."
-	@REPORT_INSTANCE_PATH=$(CURDIR)/instance REPORT_SITE_DIR=$(CURDIR)/site REPORT_SERVE_SITE=1 \
-	REPORT_SESSION_COOKIE_SECURE=0 $(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py \
+	@echo "Starting the site and the report endpoint on http://127.0.0.1:$(PORT)/, the workspace on http://127.0.0.1:$(WORKSPACE_PORT)/ ..."
+	@$(SERVE_ENV) $(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py --workers 2 \
+	  --bind 127.0.0.1:$(WORKSPACE_PORT) 'report_endpoint.workspace:create_app()' & workspace=$$!; \
+	trap 'kill $$workspace 2>/dev/null; wait $$workspace 2>/dev/null' EXIT INT TERM; \
+	$(SERVE_ENV) REPORT_SERVE_SITE=1 $(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py \
 	  --bind 127.0.0.1:$(PORT) 'report_endpoint:create_app()'
 
 # The site alone with live reload, for writers editing pages (no form).

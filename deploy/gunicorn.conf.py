@@ -58,9 +58,15 @@ control_socket_disable = True
 
 
 def when_ready(server):
-    """Once gunicorn listens: under `make serve`, say where to open the site."""
-    if os.environ.get("REPORT_SERVE_SITE"):
-        address = f"http://{server.cfg.bind[0]}"
+    """Once gunicorn listens: under `make serve`, say where to open the site,
+    or (the second listener) the analysts' workspace."""
+    address = f"http://{server.cfg.bind[0]}"
+    if "workspace" in getattr(server.app, "app_uri", ""):
+        if os.environ.get("IHC_ANNOUNCE"):
+            print(f"\n  The analysts' workspace is running: open {address}/workspace/\n"
+                  f"  First account: .venv/bin/ihc-analyst user add NAME --admin  (prints its enrolment link)\n",
+                  flush=True)
+    elif os.environ.get("REPORT_SERVE_SITE"):
         print(f"\n  Internet Hotline Cambodia is running: open {address}/\n"
               f"  Khmer: {address}/km/   Report form: {address}/report/\n"
               f"  Stop with Ctrl+C.\n", flush=True)
