@@ -139,6 +139,6 @@ def stack(site, tmp_path_factory):
     try:
         yield SimpleNamespace(base=nginx.base, http_base=nginx.http_base, nginx=nginx, endpoint=endpoint,
                               analyst=analyst, gunicorn_log=deployment.gunicorn_log,
-                              instance=Path(env["REPORT_INSTANCE_PATH"]))
+                              instance=Path(env["REPORT_INSTANCE_PATH"]), env=env)
     finally:
         deployment.stop()

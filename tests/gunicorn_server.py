@@ -47,7 +47,9 @@ def wait_until_serving(process: subprocess.Popen, url: str, opener, timeout: flo
 
 class GunicornServer:
     def __init__(self, app: str, env: dict, log: Path, workers: int = 2, extra: list[str] = (),
-                 startup_timeout: float = 30.0):
+                 startup_timeout: float = 30.0, ready_path: str = "/healthz"):
+        """ready_path: a page that answers 200 once the app serves (the
+        workspace has no /healthz)."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -56,7 +58,7 @@ class GunicornServer:
         with open(log, "ab") as out:
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                             stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until_serving(self.process, f"{self.base}/healthz", OPENER, startup_timeout, log, "gunicorn",
+        wait_until_serving(self.process, f"{self.base}{ready_path}", OPENER, startup_timeout, log, "gunicorn",
                            ServerError, self.kill)
 
     def worker_pids(self) -> list[int]:

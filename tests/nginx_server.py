@@ -79,7 +79,8 @@ RAISED_RATES = {"zone=ihc_reports:10m rate=1r/m;": "zone=ihc_reports:10m rate=10
 
 
 def site_config(site: Path, upstream_port: int, https_port: int, http_port: int, work: Path,
-                raise_limits: bool = False, real_ip_header: bool = False, any_name: bool = True) -> str:
+                raise_limits: bool = False, real_ip_header: bool = False, any_name: bool = True,
+                catch_all_proxy: bool = False) -> str:
     """deploy/nginx/ihc.conf with loopback ports and this run's folders.
 
     raise_limits: nginx's rate limits raised out of the way (RAISED_RATES).
@@ -87,7 +88,9 @@ def site_config(site: Path, upstream_port: int, https_port: int, http_port: int,
     by the test (ngx_http_realip_module), for IPv6 clients, which loopback
     cannot otherwise have.  any_name: the site answers whatever name the
     client uses (tests reach it as 127.0.0.1, with no TLS server name);
-    False keeps the production default server, which refuses other names."""
+    False keeps the production default server, which refuses other names.
+    catch_all_proxy: what is not a file of the site goes to the endpoint, the
+    careless change the site's own locations must withstand."""
     text = (DEPLOY / "ihc.conf").read_text(encoding="utf-8")
     text = replaced(text, "    listen [::]:80 default_server;\n", "")
     text = replaced(text, "    listen [::]:443 ssl http2 default_server;\n", "")
@@ -106,6 +109,10 @@ def site_config(site: Path, upstream_port: int, https_port: int, http_port: int,
     if real_ip_header:
         text = replaced(text, "    root /srv/ihc/site;\n",
                         "    set_real_ip_from 127.0.0.1;\n    real_ip_header X-Real-IP;\n    root /srv/ihc/site;\n")
+    if catch_all_proxy:
+        text = replaced(text, "        try_files $uri $uri/ =404;\n    }\n",
+                        "        try_files $uri $uri/ @catch_all;\n    }\n"
+                        "    location @catch_all {\n        include /etc/nginx/ihc/proxy.conf;\n    }\n")
     text = replaced(text, "/etc/ssl/ihc/", f"{work}/tls/")
     text = replaced(text, "/srv/ihc/site", str(site))
     text = replaced(text, "server 127.0.0.1:8001;", f"server 127.0.0.1:{upstream_port};")
@@ -114,15 +121,42 @@ def site_config(site: Path, upstream_port: int, https_port: int, http_port: int,
     included = work / "ihc"
     included.mkdir(exist_ok=True)
     for part in DEPLOY.glob("*.conf"):
-        if part.name != "ihc.conf":
+        if part.name not in ("ihc.conf", "workspace.conf"):
             (included / part.name).write_text(part.read_text(encoding="utf-8").replace(
                 "/etc/nginx/ihc/", f"{included}/"), encoding="utf-8")
     text = replaced(text, "/etc/nginx/ihc/", f"{included}/")
     return replaced(text, "/var/log/nginx/ihc.access.log", f"{work}/access.log")
 
 
-def main_config(work: Path, site_conf: Path) -> str:
-    """A minimal nginx.conf around the site's file (Debian's own has the same shape)."""
+WORKSPACE_NAME = "workspace.hotline.example.org"  # server_name in deploy/nginx/workspace.conf
+WORKSPACE_RAISED_RATES = {"zone=ihc_workspace_sign_in:1m rate=6r/m;": "zone=ihc_workspace_sign_in:1m rate=100000r/s;",
+                          "zone=ihc_workspace:1m rate=10r/s;": "zone=ihc_workspace:1m rate=100000r/s;"}
+
+
+def workspace_config(upstream_port: int, https_port: int, http_port: int, work: Path, ca: Path,
+                     raise_limits: bool = False) -> str:
+    """deploy/nginx/workspace.conf on the site's loopback ports, with this
+    run's folders: its TLS certificate in work/tls-workspace, the client CA
+    (ca.pem, crl.pem, as deploy/workspace-certificates makes them) in ca, and
+    the files it includes where site_config put them (work/ihc)."""
+    text = (DEPLOY / "workspace.conf").read_text(encoding="utf-8")
+    text = replaced(text, "    listen [::]:80;\n", "")
+    text = replaced(text, "    listen [::]:443 ssl http2;\n", "")
+    text = replaced(text, "listen 80;", f"listen 127.0.0.1:{http_port};")
+    text = replaced(text, "listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    if raise_limits:
+        for old, new in WORKSPACE_RAISED_RATES.items():
+            text = replaced(text, old, new)
+    text = replaced(text, "/etc/ssl/ihc-workspace/", f"{work}/tls-workspace/")
+    text = replaced(text, "/etc/ihc/workspace-ca/", f"{ca}/")
+    text = replaced(text, "server 127.0.0.1:8002;", f"server 127.0.0.1:{upstream_port};")
+    text = replaced(text, "/etc/nginx/ihc/", f"{work}/ihc/")
+    return replaced(text, "/var/log/nginx/ihc-workspace.access.log", f"{work}/workspace-access.log")
+
+
+def main_config(work: Path, site_conf: Path, *more_confs: Path) -> str:
+    """A minimal nginx.conf around the site's file (Debian's own has the same
+    shape); more_confs after it, in order, as sites-enabled/ is read."""
     temp = work / "temp"
     return f"""
 user root;
@@ -142,13 +176,18 @@ http {{
     uwsgi_temp_path {temp}/uwsgi;
     scgi_temp_path {temp}/scgi;
     include {site_conf};
-}}
+{"".join(f"    include {conf};{chr(10)}" for conf in more_confs)}}}
 """
 
 
 class NginxServer:
+    """nginx with deploy/nginx/ihc.conf (site_config's options), and with
+    workspace.conf too when workspace = (the workspace's upstream port, the
+    folder of its client CA)."""
+
     def __init__(self, site: Path, upstream_port: int, work: Path, startup_timeout: float = 20.0,
-                 raise_limits: bool = False, real_ip_header: bool = False, any_name: bool = True):
+                 raise_limits: bool = False, real_ip_header: bool = False, any_name: bool = True,
+                 catch_all_proxy: bool = False, workspace: tuple[int, Path] | None = None):
         work.mkdir(parents=True, exist_ok=True)
         (work / "tls").mkdir(exist_ok=True)
         (work / "temp").mkdir(exist_ok=True)
@@ -161,9 +200,18 @@ class NginxServer:
         self.error_log = work / "error.log"
         site_conf = work / "ihc.conf"
         site_conf.write_text(site_config(site, upstream_port, self.https_port, self.http_port, work,
-                                         raise_limits, real_ip_header, any_name))
+                                         raise_limits, real_ip_header, any_name, catch_all_proxy))
+        more_confs = []
+        if workspace:
+            (work / "tls-workspace").mkdir(exist_ok=True)
+            self_signed_certificate(work / "tls-workspace")
+            more_confs.append(work / "workspace.conf")
+            workspace_port, ca = workspace
+            more_confs[0].write_text(workspace_config(workspace_port, self.https_port, self.http_port, work, ca,
+                                                      raise_limits))
+        self.workspace_access_log = work / "workspace-access.log"
         self.conf = work / "nginx.conf"
-        self.conf.write_text(main_config(work, site_conf))
+        self.conf.write_text(main_config(work, site_conf, *more_confs))
         check = subprocess.run([NGINX, "-t", "-e", str(self.error_log), "-c", str(self.conf)],
                                capture_output=True, text=True)
         if check.returncode != 0:
@@ -175,6 +223,11 @@ class NginxServer:
         # handshake: then wait on the plain-http port, which answers any name.
         wait_until_serving(self.process, f"{self.base}/" if any_name else f"{self.http_base}/", NO_REDIRECT_OPENER,
                            startup_timeout, self.error_log, "nginx", NginxError, self.stop, expected=200 if any_name else 301)
+
+    def reload(self) -> None:
+        """nginx -s reload: the files read again (a renewed crl.pem among them)."""
+        subprocess.run([NGINX, "-e", str(self.error_log), "-c", str(self.conf), "-s", "reload"], check=True,
+                       capture_output=True, timeout=15)
 
     def stop(self) -> None:
         try:

@@ -12,7 +12,6 @@ from wtforms.validators import Optional, ValidationError
 
 from .. import casework
 from ..forms import SEEN_ON_LABELS
-from ..stages import ASSESSMENTS, INTERNAL_STAGES, NOTICE_RECIPIENTS
 
 STAGE_LABELS = {
     "received": _l("Received"), "triage": _l("Triage"), "assessed": _l("Assessed"),
@@ -31,8 +30,6 @@ RECIPIENT_LABELS = {
 PHASE_LABELS = {"assess": _l("Assess within 24 hours"), "notify": _l("Notify within 3 days"),
                 "follow_up": _l("Follow up until removed")}
 PART_LABELS = {"danger": _l("Danger"), "waiting": _l("Waiting"), "known": _l("Known"), "platform": _l("Platform")}
-assert set(STAGE_LABELS) == set(INTERNAL_STAGES) and set(ASSESSMENT_LABELS) == set(ASSESSMENTS)
-assert set(RECIPIENT_LABELS) == set(NOTICE_RECIPIENTS)
 
 
 def required(message):
@@ -82,8 +79,9 @@ class EnrolForm(FlaskForm):
 
 
 class AssessForm(FlaskForm):
-    assessment = SelectField(_l("Outcome"), choices=[SelectChoice(k, v) for k, v in ASSESSMENT_LABELS.items()],
-                             validate_choice=False)
+    # No outcome is chosen in advance: an address is never assessed by default.
+    assessment = SelectField(_l("Outcome"), choices=[SelectChoice("", _l("Choose an outcome"))]
+                             + [SelectChoice(k, v) for k, v in ASSESSMENT_LABELS.items()], validate_choice=False)
     country = SelectField(_l("Hosting country"), validate_choice=False)
 
     def validate_assessment(self, field):

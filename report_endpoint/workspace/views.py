@@ -208,7 +208,7 @@ def report(reference: str, status: int = 200, forms: dict | None = None):
     duplicates = also_reported(found)
     clocks = clock.for_report(found)
     for number, url in enumerate(found.urls, 1):
-        assess = forms.get(("assess", number)) or AssessForm(formdata=None, assessment=url.assessment or "baseline",
+        assess = forms.get(("assess", number)) or AssessForm(formdata=None, assessment=url.assessment or "",
                                                              country=url.hosting_country or "")
         assess.country.choices = countries()
         texts = ([(recipient, *notices.text(found, url, number, recipient)) for recipient in NOTICE_RECIPIENTS]

@@ -285,3 +285,11 @@ def test_the_figures_page_counts_what_was_removed(ws, public, analyst):
     assert "Removed within 3 days</dt><dd>100%<" in facts
     km = analyst.get("/km/workspace/figures/", base_url=HTTPS).text
     assert "១០០%" in km
+
+
+def test_every_stage_outcome_and_recipient_has_a_name_in_the_workspace():
+    from report_endpoint.stages import ASSESSMENTS, INTERNAL_STAGES, NOTICE_RECIPIENTS
+    from report_endpoint.workspace.forms import ASSESSMENT_LABELS, RECIPIENT_LABELS, STAGE_LABELS
+    assert list(STAGE_LABELS) == list(INTERNAL_STAGES)
+    assert list(ASSESSMENT_LABELS) == list(ASSESSMENTS)
+    assert list(RECIPIENT_LABELS) == list(NOTICE_RECIPIENTS)
