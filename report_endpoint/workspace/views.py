@@ -275,7 +275,7 @@ def stage(reference: str):
     if not form.validate_on_submit():
         return report(reference, 400, {"stage": form})
     run(lambda: casework.move(reference, form.stage.data, g.analyst.name))
-    return back(reference, "stage", "#stage")
+    return back(reference, "stage", "#report-stage")
 
 
 @bp.get("/clock/")
