@@ -17,7 +17,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, cli, db, errors, i18n, partner_web, security, site_files, web
+from . import api, cli, db, errors, i18n, partner_web, security, site_files, transparency_web, web
 from .config import DEFAULTS, from_environment, instance_secrets
 from .ratelimit import RateLimiter
 
@@ -64,16 +64,20 @@ class CachedSerializerSessions(SecureCookieSessionInterface):
         return cached
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """The app, configured from defaults, instance secrets, REPORT_* variables
-    and (for tests) test_config, in that order of precedence (last wins).
+def configured_app(test_config: dict | None = None, **flask_options) -> Flask:
+    """A Flask app with the service's configuration, hardening, languages and
+    database, and no pages yet: the public app (create_app) and the
+    analysts' workspace (workspace.create_app) are each this, plus their own.
 
+    Configuration comes from defaults, instance secrets, REPORT_* variables
+    and (for tests) test_config, in that order of precedence (last wins).
     The instance folder is test_config's INSTANCE_PATH, else
     REPORT_INSTANCE_PATH, else Flask's default (as flaskr does): tests pass
     their own folder and never touch the process's environment."""
     test_config = dict(test_config or {})
     instance = test_config.pop("INSTANCE_PATH", None) or os.environ.get("REPORT_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=str(instance) if instance else None, instance_relative_config=True)
+    app = Flask(__name__, instance_path=str(instance) if instance else None, instance_relative_config=True,
+                **flask_options)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     os.chmod(app.instance_path, 0o700)
 
@@ -107,8 +111,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     db.init_app(app)
     security.init_app(app)
+    return app
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The public service: the report form, the status check, the API, the
+    partners' area, reporter updates, and (for `make serve`) the site."""
+    app = configured_app(test_config)
     web.init_app(app)
     partner_web.init_app(app)
+    transparency_web.init_app(app)
     api.init_app(app)
     cli.init_app(app)
     site_files.init_app(app)
