@@ -174,6 +174,18 @@ def removal(since: dt.datetime | None = None, until: dt.datetime | None = None) 
     return _summaries(since, until)[None][1]
 
 
+def monthly_removal(months: int = 12, now: dt.datetime | None = None) -> list[tuple[dt.date, Removal]]:
+    """removal() for each of the last `months` months, oldest first, in one
+    statement (the workspace's charts of time to removal)."""
+    firsts = [first for first, _count in monthly_reports(months, now)]
+    after = firsts[-1].year * 12 + firsts[-1].month
+    until = dt.datetime(after // 12, after % 12 + 1, 1)
+    month = extract("year", Report.created_at) * 12 + extract("month", Report.created_at) - 1
+    found = _summaries(dt.datetime.combine(firsts[0], dt.time()), until, month)
+    nothing = Removal(0, 0, None, 0, None)
+    return [(first, found.get(first.year * 12 + first.month - 1, (0, nothing))[1]) for first in firsts]
+
+
 def yearly() -> list[Year]:
     """One entry per calendar year (UTC) with reports, oldest first."""
     year = extract("year", Report.created_at)

@@ -294,18 +294,13 @@ def takedown_clock():
 
 # ── Figures, export, users ─────────────────────────────────────────────────
 
-def next_month(first: dt.date) -> dt.date:
-    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
 @bp.get("/figures/")
 @signed_in
 def figures_page():
     """The last 12 months: reports, outcomes, and how fast confirmed
     material came down (figures.py counts; charts.py draws)."""
     months = figures.monthly_reports(12)
-    removals = [(first, figures.removal(dt.datetime.combine(first, dt.time()),
-                                        dt.datetime.combine(next_month(first), dt.time()))) for first, _count in months]
+    removals = figures.monthly_removal(12)
     since = dt.datetime.combine(months[0][0], dt.time()) if months else None
     return page("figures.html", monthly=charts.monthly_chart("reports-per-month", months),
                 outcomes=charts.outcomes_chart("outcomes", figures.outcomes(since), ASSESSMENT_LABELS),

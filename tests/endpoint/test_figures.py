@@ -136,6 +136,23 @@ def test_time_to_removal_runs_from_the_first_report_of_the_address(backend):
     assert (found.confirmed, found.removed, found.median_hours, found.within_3_days) == (1, 1, 90.0, 0)
 
 
+def test_monthly_removal_is_removal_month_by_month(backend):
+    """The workspace's per-month charts, in one statement, agree with
+    removal() asked month by month, empty months included."""
+    add(dt.datetime(2025, 1, 10), (url(1), "baseline", 10), (url(2), "national", 100))
+    add(dt.datetime(2025, 1, 31, 23), (url(3), "baseline", 30))
+    add(dt.datetime(2025, 3, 1), (url(4), "baseline", None), (url(5), "not_illegal", None))
+    add(dt.datetime(2024, 12, 31, 23), (url(6), "baseline", 5))         # before the window
+    found = figures.monthly_removal(3, now=dt.datetime(2025, 3, 15))
+    assert [first for first, _r in found] == [dt.date(2025, 1, 1), dt.date(2025, 2, 1), dt.date(2025, 3, 1)]
+    for first, removal in found:
+        after = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        assert removal == figures.removal(dt.datetime.combine(first, dt.time()), dt.datetime.combine(after, dt.time()))
+    january = found[0][1]
+    assert (january.confirmed, january.removed, january.within_3_days, january.median_hours) == (3, 3, 2, 30.0)
+    assert found[1][1] == figures.Removal(0, 0, None, 0, None)
+
+
 # ── Years, and what the public sees of them ─────────────────────────────
 
 def test_yearly_figures(backend):
