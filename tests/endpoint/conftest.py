@@ -47,3 +47,21 @@ def submit_form(client, lang="en", **fields):
 
 def reference_in(page_text: str) -> str:
     return re.search(r'data-reference="(\d{8})"', page_text).group(1)
+
+
+@pytest.fixture()
+def frozen_totp(monkeypatch):
+    """The second factor's clock held in the middle of one 30-second step,
+    for the app and the codes the tests compute alike (workspace_helpers)."""
+    from workspace_helpers import FROZEN, frozen_clock
+    frozen_clock(monkeypatch)
+    yield
+    FROZEN["now"] = None
+
+
+@pytest.fixture()
+def ws(tmp_path):
+    """The analysts' workspace app on a fresh instance, per-client limits raised."""
+    from raised_limits import RAISED_CONFIG
+    from report_endpoint.workspace import create_app as workspace_app
+    return workspace_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance", **RAISED_CONFIG})

@@ -21,20 +21,10 @@ from report_endpoint.security import HEADERS
 from report_endpoint.workspace import accounts, create_app
 
 from raised_limits import RAISED_CONFIG
-from workspace_helpers import FROZEN, HTTPS, PASSPHRASE, account, code, csrf, enrol, frozen_clock, sign_in
+from workspace_helpers import HTTPS, PASSPHRASE, account, code, csrf, enrol, sign_in
 
 
-@pytest.fixture(autouse=True)
-def same_step(monkeypatch):
-    """Every test here runs within one 30-second TOTP step."""
-    frozen_clock(monkeypatch)
-    yield
-    FROZEN["now"] = None
-
-
-@pytest.fixture()
-def ws(tmp_path):
-    return create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance", **RAISED_CONFIG})
+pytestmark = pytest.mark.usefixtures("frozen_totp")   # one TOTP step for the whole test
 
 
 @pytest.fixture()

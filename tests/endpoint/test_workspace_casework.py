@@ -19,25 +19,16 @@ from sqlalchemy import select, update
 
 from report_endpoint import create_app as public_app, db, updates
 from report_endpoint.models import AuditEvent, Notice, OutboxMessage, Report, ReportedUrl, utcnow
-from report_endpoint.workspace import create_app, risk
+from report_endpoint.workspace import risk
 
 from raised_limits import RAISED_CONFIG
-from workspace_helpers import FROZEN, HTTPS, account, csrf, frozen_clock
+from workspace_helpers import HTTPS, account, csrf
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, 0)
 H = dt.timedelta(hours=1)
 
 
-@pytest.fixture(autouse=True)
-def same_step(monkeypatch):
-    frozen_clock(monkeypatch)
-    yield
-    FROZEN["now"] = None
-
-
-@pytest.fixture()
-def ws(tmp_path):
-    return create_app({"TESTING": True, "INSTANCE_PATH": tmp_path / "instance", **RAISED_CONFIG})
+pytestmark = pytest.mark.usefixtures("frozen_totp")   # one TOTP step for the whole test
 
 
 @pytest.fixture()
