@@ -240,7 +240,7 @@ def label_positions(markup: str) -> list[tuple[float, float, str]]:
     """(x, y, text) of each category label under the base line of a vertical chart."""
     svg = svg_of(markup)
     base = float(svg.find(f"{SVG}line").get("y1"))
-    return [(float(t.get("x")), float(t.get("y")), t.text) for t in svg.iter(f"{SVG}text") if float(t.get("y")) > base]
+    return [(float(t.get("x")), float(t.get("y")), t.text) for t in svg.iterfind(f".//{SVG}text") if float(t.get("y")) > base]
 
 
 @pytest.mark.parametrize("lang, months", [("en", 6), ("en", 24), ("km", 12), ("km", 36)])
